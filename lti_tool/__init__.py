@@ -1,0 +1,78 @@
+"""An LTI 1.3 tool for accredited continuing medical education.
+
+``create_app`` is the only place things are wired together.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from lti_tool.config import PROJECT_ROOT, Settings
+from lti_tool.db import make_engine, make_session_factory
+from lti_tool.extensions import ToolServices, outbound_http_session
+from lti_tool.keys import KeyStore
+from lti_tool.launch.context import LaunchTokens
+from lti_tool.launch.platform_keys import PlatformKeyCache
+from lti_tool.launch.storage import DatabaseLaunchDataStorage
+from lti_tool.launch.tool_conf import DatabaseToolConf
+
+
+def build_services(settings: Settings) -> ToolServices:
+    engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+    key_store = KeyStore(settings.keys_dir, settings.key_propagation_seconds)
+    http = outbound_http_session()
+    return ToolServices(
+        settings=settings,
+        engine=engine,
+        session_factory=session_factory,
+        key_store=key_store,
+        tool_conf=DatabaseToolConf(session_factory, key_store),
+        platform_keys=PlatformKeyCache(
+            session_factory,
+            http,
+            ttl_seconds=settings.platform_jwks_ttl_seconds,
+            timeout_seconds=settings.http_timeout_seconds,
+        ),
+        launch_storage=DatabaseLaunchDataStorage(session_factory),
+        tokens=LaunchTokens(settings.secret_key, settings.launch_ttl_seconds),
+        http=http,
+    )
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(settings.instance_dir),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    services = build_services(settings)
+    services.key_store.ensure_key()
+    app.extensions["lti_tool"] = services
+
+    from lti_tool import web
+    from lti_tool.home.views import bp as home_bp
+    from lti_tool.launch.pages import template_globals
+    from lti_tool.launch.views import bp as launch_bp
+
+    web.install(app)
+    app.context_processor(template_globals)
+    app.register_blueprint(launch_bp)
+    app.register_blueprint(home_bp)
+
+    @app.route("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

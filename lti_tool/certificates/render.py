@@ -1,0 +1,185 @@
+"""Render a ``CertificateDocument`` to a printable, tagged PDF with WeasyPrint.
+
+What a render costs, and what is therefore done once per process by ``CertificateRenderer``:
+
+* the Jinja environment and its compiled templates;
+* one ``FontConfiguration`` (a Fontconfig scan and a Pango font map that keeps loaded faces);
+* the parsed stylesheets: ``certificate.css`` and the ``@font-face`` rules of
+  ``lti_tool.certificates.fonts``;
+* the font subsets. Per-document subsetting with fontTools is most of WeasyPrint's time for
+  a one-page certificate, so the faces are subset once to the Latin repertoire and embedded
+  as they are (``full_fonts=True``: "unmodified" here means the already-subset file).
+  A certificate with a character outside the repertoire takes WeasyPrint's ordinary path
+  (installed DejaVu, subset per document): slower, same look, still small.
+
+Thread safety: Jinja rendering is thread-safe, but a Pango font map is not safe to use from
+two threads at once (WeasyPrint documents no thread safety and its tracker has crashes from
+threaded servers), so the WeasyPrint step runs under the renderer's lock. A one-page
+certificate takes tens of milliseconds, so serialising them costs little.
+
+Output (WeasyPrint 70 ``write_pdf``): ``pdf_variant="pdf/ua-1"`` gives a tagged PDF (it sets
+``pdf_tags=True``) with ``/Lang`` from ``<html lang>``, the ``<title>`` as document title
+shown by viewers, and XMP metadata. Streams are compressed (``uncompressed_pdf=False``, the
+default); ``optimize_images`` has nothing to act on because the only graphic, the QR code, is
+inline SVG drawn as vector paths, and all text stays text.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import segno
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from lti_tool.certificates.document import CertificateDocument
+from lti_tool.certificates.fonts import FontFace, font_face_css, load_font_faces, within_repertoire
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "certificates"
+STYLESHEET_NAME = "certificate.css"
+
+TEMPLATE_BY_KIND = {
+    "physician_credit": "physician_credit.html",
+    "participation": "participation.html",
+    "pharmacist_statement": "pharmacist_statement.html",
+}
+
+PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)
+
+# The AMA asks for its credit names in italics wherever they appear, including inside the
+# provider's verbatim statements; both the "Credit(s)™" and the "Credit™" spellings occur.
+_CREDIT_NAMES = ("AMA PRA Category 1 Credit(s)\u2122", "AMA PRA Category 1 Credit\u2122")
+
+
+def long_date(value: date) -> str:
+    """``January 14, 2026``; spelled out so no reader confuses day and month."""
+    return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
+
+
+def format_credits(value: Decimal) -> str:
+    """Credits exactly as decided (``0.75`` stays ``0.75``), never in exponent notation."""
+    return format(value, "f")
+
+
+def credit_marked(text: str) -> Markup:
+    """Escape ``text``, then italicise the AMA credit names inside it."""
+    marked = str(escape(text))
+    for name in _CREDIT_NAMES:
+        marked = marked.replace(name, f'<em class="credit-name">{name}</em>')
+    return Markup(marked)  # noqa: S704 - built from escaped text and our own markup
+
+
+def qr_svg(url: str) -> Markup:
+    """The verification URL as an inline SVG QR code (vector, so it prints sharply)."""
+    # A four-module quiet zone is what the QR specification asks scanners to rely on.
+    svg = segno.make(url, error="m", micro=False).svg_inline(border=4, omitsize=True)
+    return Markup(svg)  # noqa: S704 - segno emits path data only, no caller text
+
+
+def build_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
+    """The Jinja environment for certificate and certificate-mail templates."""
+    environment = Environment(
+        loader=FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=StrictUndefined,
+        auto_reload=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["long_date"] = long_date
+    environment.filters["credits"] = format_credits
+    environment.filters["credit_marked"] = credit_marked
+    return environment
+
+
+class CertificateRenderer:
+    """Turns certificate documents into PDFs, reusing everything that can be reused."""
+
+    def __init__(
+        self, templates_dir: Path = TEMPLATES_DIR, font_faces: tuple[FontFace, ...] | None = None
+    ) -> None:
+        self.templates_dir = templates_dir
+        self.stylesheet_path = templates_dir / STYLESHEET_NAME
+        self.environment = build_environment(templates_dir)
+        self._base_url = templates_dir.as_uri() + "/"
+        # Certificates reference nothing outside themselves and the fonts come as data: URLs;
+        # refusing every other URL keeps a render off the network and the file system.
+        self._url_fetcher = URLFetcher(allowed_protocols=("data",))
+        self._font_config = FontConfiguration()
+        faces = load_font_faces() if font_faces is None else font_faces
+        self._stylesheets = [
+            CSS(
+                string=font_face_css(faces),
+                font_config=self._font_config,
+                url_fetcher=self._url_fetcher,
+            ),
+            CSS(
+                filename=str(self.stylesheet_path),
+                font_config=self._font_config,
+                url_fetcher=self._url_fetcher,
+            ),
+        ]
+        self._lock = threading.Lock()
+
+    def render_html(self, document: CertificateDocument) -> str:
+        """The certificate as a standalone HTML document (the stylesheet is applied apart)."""
+        template = self.environment.get_template(TEMPLATE_BY_KIND[document.kind])
+        return template.render(
+            doc=document,
+            pharmacist=document.pharmacist,
+            qr_svg=qr_svg(document.verification_url),
+        )
+
+    def render_pdf(self, document: CertificateDocument) -> bytes:
+        """The certificate as PDF bytes."""
+        html = self.render_html(document)
+        # Only when every character is in the pre-subset faces is no fallback font embedded;
+        # otherwise WeasyPrint must subset the fallback faces itself (see module docstring).
+        presubset = within_repertoire(html)
+        with self._lock:
+            pdf = HTML(
+                string=html, base_url=self._base_url, url_fetcher=self._url_fetcher
+            ).write_pdf(
+                stylesheets=self._stylesheets,
+                font_config=self._font_config,
+                full_fonts=presubset,
+                **PDF_OPTIONS,
+            )
+        assert pdf is not None  # write_pdf returns bytes when no target is given
+        return pdf
+
+
+_default_renderer: CertificateRenderer | None = None
+_default_renderer_lock = threading.Lock()
+
+
+def default_renderer() -> CertificateRenderer:
+    """The process-wide renderer, created on first use."""
+    global _default_renderer
+    if _default_renderer is None:
+        with _default_renderer_lock:
+            if _default_renderer is None:
+                _default_renderer = CertificateRenderer()
+    return _default_renderer
+
+
+def render_certificate_html(document: CertificateDocument) -> str:
+    """HTML of ``document`` (previews, and the benchmark's baseline input)."""
+    return default_renderer().render_html(document)
+
+
+def render_certificate_pdf(document: CertificateDocument) -> bytes:
+    """PDF of ``document``: US Letter landscape, tagged (PDF/UA-1), fonts subset."""
+    return default_renderer().render_pdf(document)

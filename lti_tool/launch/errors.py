@@ -1,0 +1,132 @@
+"""Why a launch was refused, as types. One error handler maps them to pages.
+
+Each error carries the HTTP status, a sentence for the person in the iframe, and
+what an LMS administrator should check. Messages never echo token contents.
+"""
+
+from __future__ import annotations
+
+
+class LaunchError(Exception):
+    status = 400
+    code = "launch_error"
+    title = "This launch could not be completed"
+    admin_hint = "Check the tool's registration in the LMS and try the launch again."
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+
+
+class MalformedRequest(LaunchError):
+    code = "malformed_request"
+    title = "The LMS sent an incomplete launch request"
+    admin_hint = "The login or launch request is missing a required parameter."
+
+
+class UnknownRegistration(LaunchError):
+    status = 403
+    code = "unknown_registration"
+    title = "This LMS is not registered with the tool"
+    admin_hint = (
+        "No active registration matches the issuer and client ID sent by the LMS. "
+        "Register the platform (Dynamic Registration, Canvas JSON or `lti-tool platforms add`)."
+    )
+
+
+class UnknownDeployment(LaunchError):
+    status = 403
+    code = "unknown_deployment"
+    title = "This deployment of the tool is not registered"
+    admin_hint = (
+        "The LMS sent a deployment ID the tool does not know. Add it with "
+        "`lti-tool platforms add … --deployment-id …` or approve it in the admin console."
+    )
+
+
+class DeploymentPending(UnknownDeployment):
+    code = "deployment_pending"
+    title = "This deployment is waiting for approval"
+    admin_hint = "Approve the pending deployment in the tool's admin console."
+
+
+class DeploymentMismatch(LaunchError):
+    status = 403
+    code = "deployment_mismatch"
+    title = "The launch does not match its login"
+    admin_hint = "The deployment ID in the id_token differs from the one sent at login."
+
+
+class InvalidSignature(LaunchError):
+    status = 401
+    code = "invalid_signature"
+    title = "The launch could not be verified"
+    admin_hint = (
+        "The id_token's signature does not verify against the platform's public keys. "
+        "Check the platform key set URL registered for this LMS."
+    )
+
+
+class UnknownSigningKey(InvalidSignature):
+    code = "unknown_key"
+    admin_hint = (
+        "The id_token names a key (kid) that the platform's key set does not publish. "
+        "Check the platform key set URL registered for this LMS."
+    )
+
+
+class TokenExpired(LaunchError):
+    status = 401
+    code = "token_expired"
+    title = "The launch took too long and expired"
+    admin_hint = "The id_token is expired or not yet valid; check both servers' clocks."
+
+
+class InvalidClaims(LaunchError):
+    code = "invalid_claims"
+    title = "The LMS sent a launch the tool cannot accept"
+    admin_hint = "A required LTI claim is missing or wrong."
+
+
+class WrongMessageType(InvalidClaims):
+    code = "wrong_message_type"
+    title = "This kind of LTI message is not supported here"
+    admin_hint = "The tool accepts LtiResourceLinkRequest and LtiDeepLinkingRequest launches."
+
+
+class StateMissing(LaunchError):
+    status = 401
+    code = "state_missing"
+    title = "Your browser lost track of this launch"
+    admin_hint = (
+        "The launch's state is unknown or its cookie is missing. This happens when a launch "
+        "page is reloaded or opened from history. Launch again from the course."
+    )
+
+
+class ReplayedLaunch(LaunchError):
+    status = 409
+    code = "replayed_launch"
+    title = "This launch was already used"
+    admin_hint = "The state or nonce of this launch was used before; launch again from the course."
+
+
+class PlatformUnreachable(LaunchError):
+    status = 502
+    code = "platform_unreachable"
+    title = "The LMS's key server could not be reached"
+    admin_hint = "Fetching the platform's key set failed; check its URL and network access."
+
+
+class LaunchExpired(LaunchError):
+    status = 401
+    code = "launch_expired"
+    title = "Your session has ended"
+    admin_hint = "Open the activity again from your course; your answers are saved."
+
+
+class CsrfFailure(LaunchError):
+    status = 400
+    code = "csrf"
+    title = "This form is out of date"
+    admin_hint = "Go back, reload the page and submit again; nothing was saved from this form."

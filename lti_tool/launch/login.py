@@ -1,0 +1,122 @@
+"""OIDC third-party initiated login (LTI 1.3 Core §5.1.1 / Security Framework §5.1.1).
+
+1. The platform sends the browser to ``/lti/login`` with ``iss``, ``login_hint``,
+   ``target_link_uri`` and usually ``client_id``, ``lti_message_hint``,
+   ``lti_deployment_id`` and ``lti_storage_target``.
+2. We find the registration through pylti1p3 (our database tool configuration),
+   create a single-use state and nonce in the database, bind the state to this browser
+   (a cookie, and the platform's postMessage storage when it offers one), and
+3. send the browser to the platform's authorization endpoint, which answers with a
+   form POST of ``id_token`` + ``state`` to ``/lti/launch``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
+from pylti1p3.exception import OIDCException
+from sqlalchemy.orm import Session
+
+from lti_tool.launch.errors import InvalidClaims, MalformedRequest, UnknownRegistration
+from lti_tool.launch.storage import new_login_state
+from lti_tool.launch.tool_conf import DatabaseToolConf
+
+# Parameters a platform may send to the login endpoint (Core §4.1 and LMS additions).
+LOGIN_PARAMS = (
+    "iss",
+    "login_hint",
+    "target_link_uri",
+    "lti_message_hint",
+    "client_id",
+    "lti_deployment_id",
+    # Canvas sends the older name too, and the region of its cloud.
+    "deployment_id",
+    "canvas_region",
+    "canvas_environment",
+    "lti_storage_target",
+)
+
+
+@dataclass(frozen=True)
+class LoginRedirect:
+    state: str
+    auth_url: str
+    storage_target: str | None
+    storage_value: str
+    platform_origin: str
+
+
+def storage_value(secret_key: str, state: str) -> str:
+    """What the login stores in the platform's frame for this state (and the launch checks)."""
+    return hmac.new(secret_key.encode(), b"storage:" + state.encode(), hashlib.sha256).hexdigest()
+
+
+class ToolOIDCLogin(FlaskOIDCLogin):  # type: ignore[misc]
+    def __init__(self, request: FlaskRequest, tool_conf: DatabaseToolConf) -> None:
+        super().__init__(request, tool_conf)
+        self._tool_conf = tool_conf
+
+    def begin(
+        self,
+        session: Session,
+        *,
+        launch_url: str,
+        tool_origin: str,
+        secret_key: str,
+        state_ttl_seconds: int,
+    ) -> LoginRedirect:
+        params = {key: self._get_request_param(key) for key in LOGIN_PARAMS}
+        params = {key: value for key, value in params.items() if value}
+        if not params.get("iss"):
+            raise MalformedRequest("the login request has no iss")
+        if not params.get("login_hint"):
+            raise MalformedRequest("the login request has no login_hint")
+        target = params.get("target_link_uri", "")
+        parts, own = urlsplit(target), urlsplit(tool_origin)
+        if (parts.scheme, parts.netloc) != (own.scheme, own.netloc):
+            raise InvalidClaims(f"target_link_uri {target!r} is not one of this tool's URLs")
+        try:
+            registration = self.validate_oidc_login()
+        except OIDCException as exc:
+            raise UnknownRegistration(str(exc)) from exc
+        row = self._tool_conf.registration_row(
+            registration.get_issuer(), registration.get_client_id()
+        )
+        if row is None:
+            raise UnknownRegistration("the registration disappeared during login")
+        deployment_id = params.get("lti_deployment_id") or params.get("deployment_id")
+        login_state = new_login_state(
+            session,
+            registration_id=row.id,
+            ttl_seconds=state_ttl_seconds,
+            login_deployment_id=deployment_id,
+            target_link_uri=target,
+            storage_target=params.get("lti_storage_target"),
+            login_params=params,
+        )
+        auth_params = {
+            "scope": "openid",
+            "response_type": "id_token",
+            "response_mode": "form_post",
+            "prompt": "none",
+            "client_id": row.client_id,
+            "redirect_uri": launch_url,
+            "state": login_state.state,
+            "nonce": login_state.nonce,
+            "login_hint": params["login_hint"],
+        }
+        if params.get("lti_message_hint"):
+            auth_params["lti_message_hint"] = params["lti_message_hint"]
+        separator = "&" if "?" in row.auth_login_url else "?"
+        auth = urlsplit(row.auth_login_url)
+        return LoginRedirect(
+            state=login_state.state,
+            auth_url=row.auth_login_url + separator + urlencode(auth_params),
+            storage_target=login_state.storage_target,
+            storage_value=storage_value(secret_key, login_state.state),
+            platform_origin=f"{auth.scheme}://{auth.netloc}",
+        )

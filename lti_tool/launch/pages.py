@@ -1,0 +1,58 @@
+"""Blueprints for pages after a launch: ``/a/<launch_token>/…``.
+
+Every such blueprint restores the launch from the token into ``g.launch`` before its
+views run, checks the launch-bound CSRF token on every POST, and gives templates
+``launch_url(endpoint, **values)`` and ``csrf_token``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, request, url_for
+
+from lti_tool.extensions import db, services
+from lti_tool.launch.context import NO_LAUNCH, LaunchContext
+
+URL_PREFIX = "/a/<launch_token>"
+
+
+def launch_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprint:
+    bp = Blueprint(name, import_name, url_prefix=URL_PREFIX + url_prefix)
+
+    @bp.url_value_preprocessor
+    def _restore_launch(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+        token = (values or {}).pop("launch_token", "")
+        g.launch = services().tokens.restore(db(), token)
+
+    @bp.url_defaults
+    def _keep_token(_endpoint: str, values: dict[str, Any]) -> None:
+        launch = getattr(g, "launch", None)
+        if launch and "launch_token" not in values:
+            values["launch_token"] = launch.token
+
+    @bp.before_request
+    def _check_csrf() -> None:
+        if request.method == "POST":
+            services().tokens.check_csrf(g.launch.launch.id, request.form.get("csrf_token"))
+
+    return bp
+
+
+def current_launch() -> LaunchContext:
+    launch = getattr(g, "launch", NO_LAUNCH)
+    return launch  # type: ignore[no-any-return]
+
+
+def template_globals() -> dict[str, Any]:
+    launch = getattr(g, "launch", None)
+    if not launch:
+        return {"launch": NO_LAUNCH, "csrf_token": ""}
+    return {
+        "launch": launch,
+        "csrf_token": services().tokens.csrf_token(launch.launch.id),
+    }
+
+
+def launch_url(endpoint: str, **values: Any) -> str:
+    return url_for(endpoint, **values)

@@ -1,0 +1,165 @@
+"""Recording a validated launch: the deployment, user, course, resource link and launch.
+
+Runs only after every check passed, inside the request's transaction, so a refused
+launch writes no user, course, link or launch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lti_tool import protocol
+from lti_tool.db import utcnow
+from lti_tool.launch.errors import DeploymentPending, UnknownDeployment
+from lti_tool.models import (
+    Context,
+    Deployment,
+    DeploymentStatus,
+    Launch,
+    Registration,
+    ResourceLink,
+    User,
+)
+
+
+def resolve_deployment(session: Session, registration: Registration, deployment_id: str) -> Deployment:
+    """The active deployment, or a refusal. A first-seen deployment is recorded: approved at
+    once where the operator trusts the registration, otherwise pending until approved."""
+    deployment = session.scalar(
+        select(Deployment).where(
+            Deployment.registration_id == registration.id,
+            Deployment.deployment_id == deployment_id,
+        )
+    )
+    if deployment is None:
+        if not registration.auto_approve_deployments:
+            raise UnknownDeployment(f"deployment {deployment_id!r} is not registered")
+        deployment = Deployment(
+            registration_id=registration.id,
+            deployment_id=deployment_id,
+            status=DeploymentStatus.ACTIVE,
+        )
+        session.add(deployment)
+        session.flush()
+    if deployment.status is DeploymentStatus.PENDING:
+        raise DeploymentPending(f"deployment {deployment_id!r} awaits approval")
+    if deployment.status is not DeploymentStatus.ACTIVE:
+        raise UnknownDeployment(f"deployment {deployment_id!r} is disabled")
+    return deployment
+
+
+def record_pending_deployment(session: Session, registration: Registration, deployment_id: str) -> None:
+    """Remember an unknown deployment so an operator can approve it from the console."""
+    exists = session.scalar(
+        select(Deployment.id).where(
+            Deployment.registration_id == registration.id,
+            Deployment.deployment_id == deployment_id,
+        )
+    )
+    if exists is None:
+        session.add(
+            Deployment(
+                registration_id=registration.id,
+                deployment_id=deployment_id,
+                status=DeploymentStatus.PENDING,
+            )
+        )
+
+
+def _upsert_user(session: Session, issuer: str, claims: dict[str, Any]) -> User:
+    user = session.scalar(select(User).where(User.issuer == issuer, User.sub == claims["sub"]))
+    if user is None:
+        user = User(issuer=issuer, sub=claims["sub"])
+        session.add(user)
+    # Name and email are optional claims (Canvas omits email under some privacy settings);
+    # keep what we had rather than blanking it.
+    for field in ("name", "given_name", "family_name", "email"):
+        value = claims.get(field)
+        if isinstance(value, str) and value.strip():
+            setattr(user, field, value.strip()[:255 if field != "email" else 320])
+    return user
+
+
+def _upsert_context(session: Session, registration: Registration, claim: Any) -> Context | None:
+    if not isinstance(claim, dict) or not claim.get("id"):
+        return None  # a launch without a course (e.g. from a user's own space) is allowed
+    context = session.scalar(
+        select(Context).where(
+            Context.registration_id == registration.id, Context.context_id == str(claim["id"])
+        )
+    )
+    if context is None:
+        context = Context(registration_id=registration.id, context_id=str(claim["id"]))
+        session.add(context)
+    context.label = str(claim.get("label") or "")[:255]
+    context.title = str(claim.get("title") or "")[:1024]
+    return context
+
+
+def _upsert_resource_link(
+    session: Session, registration: Registration, context: Context | None, claims: dict[str, Any]
+) -> ResourceLink | None:
+    claim = claims.get(protocol.CLAIM_RESOURCE_LINK)
+    if not isinstance(claim, dict) or not claim.get("id"):
+        return None
+    link = session.scalar(
+        select(ResourceLink).where(
+            ResourceLink.registration_id == registration.id,
+            ResourceLink.resource_link_id == str(claim["id"]),
+        )
+    )
+    if link is None:
+        link = ResourceLink(registration_id=registration.id, resource_link_id=str(claim["id"]))
+        session.add(link)
+    link.context = context
+    link.title = str(claim.get("title") or "")[:1024]
+    custom = claims.get(protocol.CLAIM_CUSTOM)
+    chosen = custom.get("activity") if isinstance(custom, dict) else None
+    if isinstance(chosen, str) and chosen and not link.activity_slug:
+        # Placed by Deep Linking: the content item named its activity in a custom parameter.
+        link.activity_slug = chosen
+    ags = claims.get(protocol.CLAIM_AGS_ENDPOINT)
+    if isinstance(ags, dict):
+        link.lineitem_url = ags.get("lineitem") or link.lineitem_url
+        link.lineitems_url = ags.get("lineitems") or link.lineitems_url
+        link.ags_scopes = [s for s in ags.get("scope", []) if isinstance(s, str)]
+    nrps = claims.get(protocol.CLAIM_NRPS)
+    if isinstance(nrps, dict) and nrps.get("context_memberships_url"):
+        link.nrps_url = nrps["context_memberships_url"]
+    return link
+
+
+def record_launch(
+    session: Session,
+    registration: Registration,
+    deployment: Deployment,
+    claims: dict[str, Any],
+    ttl_seconds: int,
+) -> Launch:
+    user = _upsert_user(session, registration.issuer, claims)
+    context = _upsert_context(session, registration, claims.get(protocol.CLAIM_CONTEXT))
+    link = _upsert_resource_link(session, registration, context, claims)
+    roles = [r for r in claims.get(protocol.CLAIM_ROLES, []) if isinstance(r, str)]
+    now = utcnow()
+    launch = Launch(
+        id=uuid.uuid4().hex,
+        registration=registration,
+        deployment=deployment,
+        user=user,
+        context=context,
+        resource_link=link,
+        message_type=claims[protocol.CLAIM_MESSAGE_TYPE],
+        role=protocol.classify_roles(roles),
+        roles=roles,
+        claims=claims,
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=ttl_seconds),
+    )
+    session.add(launch)
+    session.flush()
+    return launch

@@ -1,0 +1,93 @@
+"""pylti1p3's tool configuration port, backed by the registrations in the database.
+
+Every registration is looked up by (issuer, client_id): one issuer may hold many
+client_ids (Canvas Cloud), so pylti1p3's legacy one-client-per-issuer path is off.
+The tool's signing key is handed to pylti1p3 as an already-parsed key object, which
+PyJWT accepts in place of a PEM, so nothing re-parses the key on each signature.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pylti1p3.deployment import Deployment as LtiDeployment
+from pylti1p3.registration import Registration as LtiRegistration
+from pylti1p3.tool_config import ToolConfAbstract
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from lti_tool.keys import KeyStore
+from lti_tool.models import Deployment, DeploymentStatus, Registration
+
+
+class DatabaseToolConf(ToolConfAbstract[Any]):
+    def __init__(self, session_factory: sessionmaker[Session], key_store: KeyStore) -> None:
+        self._session_factory = session_factory
+        self._key_store = key_store
+        # An instance attribute: pylti1p3 keeps this dict on the class, shared by all.
+        self.issuers_relation_types = {}
+
+    def check_iss_has_one_client(self, iss: str) -> bool:
+        return False
+
+    def check_iss_has_many_clients(self, iss: str) -> bool:
+        return True
+
+    def registration_row(self, iss: str, client_id: str | None) -> Registration | None:
+        with self._session_factory() as session:
+            query = select(Registration).where(
+                Registration.issuer == iss, Registration.active.is_(True)
+            )
+            if client_id:
+                query = query.where(Registration.client_id == client_id)
+            rows = session.scalars(query).all()
+        # Without a client_id (some platforms omit it at login) the issuer must be unambiguous.
+        return rows[0] if len(rows) == 1 else None
+
+    def to_lti_registration(self, row: Registration) -> LtiRegistration:
+        signing_key = self._key_store.signing_key()
+        registration = (
+            LtiRegistration()
+            .set_issuer(row.issuer)
+            .set_client_id(row.client_id)
+            .set_auth_login_url(row.auth_login_url)
+            .set_auth_token_url(row.auth_token_url)
+            .set_key_set_url(row.key_set_url)
+            .set_tool_private_key(signing_key.private_key)  # type: ignore[arg-type]
+        )
+        if row.auth_audience:
+            registration.set_auth_audience(row.auth_audience)
+        # pylti1p3 reads the kid from the public key it holds; give it the JWKS entry's kid.
+        registration.get_kid = lambda: signing_key.kid  # type: ignore[method-assign]
+        return registration
+
+    def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> LtiRegistration:
+        row = self.registration_row(iss, None)
+        return self.to_lti_registration(row) if row else None  # type: ignore[return-value]
+
+    def find_registration_by_params(
+        self, iss: str, client_id: str, *args: Any, **kwargs: Any
+    ) -> LtiRegistration:
+        row = self.registration_row(iss, client_id)
+        return self.to_lti_registration(row) if row else None  # type: ignore[return-value]
+
+    def find_deployment(self, iss: str, deployment_id: str) -> LtiDeployment | None:
+        return self.find_deployment_by_params(iss, deployment_id, "")
+
+    def find_deployment_by_params(
+        self, iss: str, deployment_id: str, client_id: str, *args: Any, **kwargs: Any
+    ) -> LtiDeployment | None:
+        with self._session_factory() as session:
+            query = (
+                select(Deployment)
+                .join(Registration)
+                .where(
+                    Registration.issuer == iss,
+                    Deployment.deployment_id == deployment_id,
+                    Deployment.status == DeploymentStatus.ACTIVE,
+                )
+            )
+            if client_id:
+                query = query.where(Registration.client_id == client_id)
+            found = session.scalars(query).first()
+        return LtiDeployment().set_deployment_id(found.deployment_id) if found else None

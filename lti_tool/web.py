@@ -1,0 +1,126 @@
+"""Request plumbing shared by every blueprint: transactions, errors, security headers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, g, render_template, request
+from sqlalchemy import select
+
+from lti_tool import protocol
+from lti_tool.extensions import services
+from lti_tool.launch.errors import LaunchError
+from lti_tool.models import LaunchFailure, Registration
+
+log = logging.getLogger("lti_tool")
+
+
+def _origin(url: str | None) -> str | None:
+    if not url or not isinstance(url, str):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def frame_ancestors(registrations: list[Registration], claims: dict[str, Any] | None) -> str:
+    """Origins allowed to frame the tool: registered platforms and the launch's own LMS."""
+    origins = {"'self'"}
+    for registration in registrations:
+        for url in (registration.issuer, registration.auth_login_url):
+            origin = _origin(url)
+            if origin:
+                origins.add(origin)
+        if registration.product_family == "canvas":
+            # Canvas frames tools from the school's domain, not its issuer or OIDC host.
+            origins.add("https://*.instructure.com")
+    if claims:
+        presentation = claims.get(protocol.CLAIM_LAUNCH_PRESENTATION) or {}
+        platform = claims.get(protocol.CLAIM_TOOL_PLATFORM) or {}
+        for url in (presentation.get("return_url"), platform.get("url")):
+            origin = _origin(url)
+            if origin:
+                origins.add(origin)
+    origins.update(services().settings.extra_frame_ancestors)
+    return " ".join(sorted(origins))
+
+
+def install(app: Flask) -> None:
+    @app.after_request
+    def _commit_and_secure(response: Response) -> Response:
+        session = g.pop("db_session", None)
+        if session is not None:
+            try:
+                if response.status_code < 400:
+                    session.commit()
+                else:
+                    session.rollback()
+            finally:
+                session.close()
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if "Content-Security-Policy" not in response.headers:
+            launch = getattr(g, "launch", None)
+            with services().session_factory() as lookup:
+                registrations = list(
+                    lookup.scalars(select(Registration).where(Registration.active.is_(True)))
+                )
+            claims = launch.claims if launch else None
+            response.headers["Content-Security-Policy"] = (
+                f"frame-ancestors {frame_ancestors(registrations, claims)}; "
+                "object-src 'none'; base-uri 'self'"
+            )
+        return response
+
+    @app.teardown_request
+    def _rollback_on_error(exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()
+
+    @app.errorhandler(LaunchError)
+    def _launch_error(error: LaunchError) -> tuple[str, int]:
+        session = g.pop("db_session", None)
+        if session is not None:  # nothing from a refused request is kept
+            session.rollback()
+            session.close()
+        issuer = request.values.get("iss", "") or getattr(error, "issuer", "")
+        log.warning(
+            "refused %s %s: %s (%s)", request.method, request.path, error.code, error.detail
+        )
+        with services().session_factory.begin() as failure_log:
+            failure_log.add(
+                LaunchFailure(
+                    code=error.code,
+                    issuer=str(issuer)[:1024],
+                    client_id=str(request.values.get("client_id", ""))[:255],
+                    detail=error.detail[:2000],
+                )
+            )
+        return (
+            render_template("errors/launch_error.html", error=error, retry=getattr(error, "retry", None)),
+            error.status,
+        )
+
+    @app.errorhandler(404)
+    def _not_found(_error: Any) -> tuple[str, int]:
+        return render_template("errors/generic.html", title="Page not found",
+                               message="There is nothing at this address."), 404
+
+    @app.errorhandler(405)
+    def _method_not_allowed(_error: Any) -> tuple[str, int]:
+        return render_template("errors/generic.html", title="Not allowed",
+                               message="This page cannot be used that way."), 405
+
+    @app.errorhandler(500)
+    def _server_error(_error: Any) -> tuple[str, int]:
+        return render_template(
+            "errors/generic.html",
+            title="Something went wrong on our side",
+            message="Nothing you entered was lost. Please try again in a moment; "
+            "if it keeps happening, tell your course administrator.",
+        ), 500
