@@ -75,4 +75,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.route("/")
+    def index() -> str:
+        from flask import render_template
+
+        return render_template(
+            "home/index.html",
+            base_url=settings.base_url,
+            sandbox_url=settings.sandbox_base_url if settings.sandbox_enabled else None,
+        )
+
     return app

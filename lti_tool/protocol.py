@@ -37,6 +37,8 @@ MESSAGE_RESOURCE_LINK = "LtiResourceLinkRequest"
 MESSAGE_DEEP_LINKING = "LtiDeepLinkingRequest"
 MESSAGE_DEEP_LINKING_RESPONSE = "LtiDeepLinkingResponse"
 LAUNCH_MESSAGE_TYPES = frozenset({MESSAGE_RESOURCE_LINK, MESSAGE_DEEP_LINKING})
+# Deep Linking 2.0 §3.1: the content item type of an LTI resource link.
+CONTENT_ITEM_RESOURCE_LINK = "ltiResourceLink"
 
 SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 SCOPE_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
@@ -50,8 +52,19 @@ MEDIA_LINEITEM = "application/vnd.ims.lis.v2.lineitem+json"
 MEDIA_LINEITEM_CONTAINER = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 MEDIA_RESULT_CONTAINER = "application/vnd.ims.lis.v2.resultcontainer+json"
 MEDIA_MEMBERSHIP_CONTAINER = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+# NRPS 2.0 §2.2 member status; a member without one is Active.
+MEMBER_STATUS_ACTIVE = "Active"
+MEMBER_STATUS_INACTIVE = "Inactive"
+MEMBER_STATUS_DELETED = "Deleted"
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+# AGS 2.0 §3.4.2 score fields: activityProgress and gradingProgress values.
+ACTIVITY_PROGRESS_SUBMITTED = "Submitted"
+ACTIVITY_PROGRESS_COMPLETED = "Completed"
+GRADING_PROGRESS_FULLY_GRADED = "FullyGraded"
+# AGS 2.0 §3.2.5 line item container filter.
+LINEITEMS_FILTER_RESOURCE_ID = "resource_id"
 
 # Role vocabularies (LTI 1.3 Core §A.2). Platforms send full URIs, the short
 # context names ("Instructor"), or LIS v1 URNs; all are accepted.

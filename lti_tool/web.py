@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,17 +28,40 @@ def _origin(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def frame_ancestors(registrations: list[Registration], claims: dict[str, Any] | None) -> str:
+class RegisteredOrigins:
+    """Origins of the active registrations, re-read at most every ``ttl`` seconds."""
+
+    def __init__(self, ttl: float = 30.0) -> None:
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._expires = 0.0
+        self._origins: frozenset[str] = frozenset()
+
+    def get(self) -> frozenset[str]:
+        now = time.monotonic()
+        with self._lock:
+            if now < self._expires:
+                return self._origins
+        origins: set[str] = set()
+        with services().session_factory() as session:
+            rows = session.execute(
+                select(
+                    Registration.issuer, Registration.auth_login_url, Registration.product_family
+                ).where(Registration.active.is_(True))
+            ).all()
+        for issuer, auth_login_url, product_family in rows:
+            origins.update(o for o in (_origin(issuer), _origin(auth_login_url)) if o)
+            if product_family == "canvas":
+                # Canvas frames tools from the school's domain, not its issuer or OIDC host.
+                origins.add("https://*.instructure.com")
+        with self._lock:
+            self._origins, self._expires = frozenset(origins), now + self._ttl
+        return self._origins
+
+
+def frame_ancestors(registered: frozenset[str], claims: dict[str, Any] | None) -> str:
     """Origins allowed to frame the tool: registered platforms and the launch's own LMS."""
-    origins = {"'self'"}
-    for registration in registrations:
-        for url in (registration.issuer, registration.auth_login_url):
-            origin = _origin(url)
-            if origin:
-                origins.add(origin)
-        if registration.product_family == "canvas":
-            # Canvas frames tools from the school's domain, not its issuer or OIDC host.
-            origins.add("https://*.instructure.com")
+    origins = {"'self'", *registered}
     if claims:
         presentation = claims.get(protocol.CLAIM_LAUNCH_PRESENTATION) or {}
         platform = claims.get(protocol.CLAIM_TOOL_PLATFORM) or {}
@@ -49,6 +74,7 @@ def frame_ancestors(registrations: list[Registration], claims: dict[str, Any] | 
 
 
 def install(app: Flask) -> None:
+    registered_origins = RegisteredOrigins()
     @app.after_request
     def _commit_and_secure(response: Response) -> Response:
         session = g.pop("db_session", None)
@@ -64,13 +90,9 @@ def install(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         if "Content-Security-Policy" not in response.headers:
             launch = getattr(g, "launch", None)
-            with services().session_factory() as lookup:
-                registrations = list(
-                    lookup.scalars(select(Registration).where(Registration.active.is_(True)))
-                )
             claims = launch.claims if launch else None
             response.headers["Content-Security-Policy"] = (
-                f"frame-ancestors {frame_ancestors(registrations, claims)}; "
+                f"frame-ancestors {frame_ancestors(registered_origins.get(), claims)}; "
                 "object-src 'none'; base-uri 'self'"
             )
         return response

@@ -93,8 +93,13 @@ class CertificateDocument:
             statements: Sequence[str] = self.accreditation_statements
             object.__setattr__(self, "accreditation_statements", tuple(statements))
         for name in (
-            "certificate_number", "learner_name", "provider_name", "activity_title",
-            "learning_format", "credit_name", "verification_url",
+            "certificate_number",
+            "learner_name",
+            "provider_name",
+            "activity_title",
+            "learning_format",
+            "credit_name",
+            "verification_url",
         ):
             if not getattr(self, name).strip():
                 raise InvalidCertificateDocument(f"{name} is empty")

@@ -43,7 +43,11 @@ def _ranges(*spans: tuple[int, int]) -> frozenset[int]:
 # U+0218..U+021B are the Romanian comma-below letters; U+2010..U+2027 the dashes, quotes,
 # bullet and ellipsis; U+2122 the trademark sign of AMA PRA Category 1 Credit™.
 REPERTOIRE = _ranges(
-    (0x20, 0x7E), (0xA0, 0x17F), (0x218, 0x21B), (0x2010, 0x2027), (0x2122, 0x2122),
+    (0x20, 0x7E),
+    (0xA0, 0x17F),
+    (0x218, 0x21B),
+    (0x2010, 0x2027),
+    (0x2122, 0x2122),
     (0x20AC, 0x20AC),
 )
 _LAYOUT_WHITESPACE = frozenset({0x09, 0x0A, 0x0D})
@@ -77,8 +81,7 @@ def find_font_file(file_name: str, directories: Sequence[Path] = FONT_DIRECTORIE
             for found in sorted(directory.rglob(file_name)):
                 return found
     raise CertificateFontsMissing(
-        f"{file_name} is not installed; on Debian install fonts-dejavu-core and "
-        "fonts-dejavu-extra"
+        f"{file_name} is not installed; on Debian install fonts-dejavu-core and fonts-dejavu-extra"
     )
 
 

@@ -6,6 +6,7 @@ progress and calls these functions; the only I/O is the loader reading an activi
 Authoring guide: docs/authoring-activities.md; folder contract: docs/activity-format.md.
 """
 
+from lti_tool.course.activity import Activity, Section
 from lti_tool.course.credit import (
     CertificateFacts,
     CreditClaim,
@@ -70,12 +71,8 @@ from lti_tool.course.journey import (
     view_section,
 )
 from lti_tool.course.loader import (
-    Activity,
-    Section,
     activity_from_files,
-    content_hash,
     load_activity,
-    read_activity_files,
     validate_activity,
     validate_files,
 )
@@ -94,6 +91,7 @@ from lti_tool.course.scoring import (
     review_answers,
     score_answers,
 )
+from lti_tool.course.snapshot import content_hash, read_activity_files
 from lti_tool.course.window import ActivityWindow, activity_window
 
 __all__ = [

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from lti_tool.course.evaluation import EvaluationForm, EvaluationKind, expand_evaluation
+from lti_tool.course.markdown import forbidden_markup
 from lti_tool.course.questions import QuestionBank
 from lti_tool.course.schema import (
     AMA_CREDIT_STEP,
@@ -23,10 +24,11 @@ from lti_tool.course.schema import (
     Accreditor,
     ActivityMeta,
     Profession,
+    SectionRef,
 )
 
 ENDURING_MEDIUM = "enduring material"
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -46,10 +48,12 @@ def _mentions_amount(statement: str, amount: Decimal) -> bool:
     return amount in numbers
 
 
-def check_sections(meta: ActivityMeta, files: Mapping[str, bytes], file: str) -> list[Finding]:
+def check_sections(
+    sections: Sequence[SectionRef], files: Mapping[str, bytes], file: str
+) -> list[Finding]:
     findings: list[Finding] = []
     seen: set[str] = set()
-    for index, section in enumerate(meta.sections):
+    for index, section in enumerate(sections):
         if section.id in seen:
             findings.append(Finding(file, ("sections", index, "id"), "duplicate section id"))
         seen.add(section.id)
@@ -66,7 +70,7 @@ def check_sections(meta: ActivityMeta, files: Mapping[str, bytes], file: str) ->
             findings.append(
                 Finding(file, ("sections", index, "file"), f"{section.file} does not exist")
             )
-    listed = {section.file for section in meta.sections}
+    listed = {section.file for section in sections}
     for path in sorted(files):
         if path.startswith("sections/") and path not in listed:
             findings.append(Finding(path, (), "this file is not listed in activity.yaml sections"))
@@ -82,6 +86,7 @@ def check_credits(meta: ActivityMeta, file: str) -> list[Finding]:
                 Finding(file, ("provider", "accreditations", index, "accreditor"), "listed twice")
             )
     max_by_time = Decimal(meta.estimated_minutes) / MINUTES_PER_CREDIT
+    shown_limit = max_by_time.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
     needs_accme = needs_acpe = False
     for index, designation in enumerate(meta.credits):
         here = ("credits", index)
@@ -91,7 +96,7 @@ def check_credits(meta: ActivityMeta, file: str) -> list[Finding]:
                     file,
                     (*here, "max_credits"),
                     f"{designation.max_credits} exceeds the {meta.estimated_minutes} minutes "
-                    f"the activity takes ({max_by_time.normalize()} at 60 minutes per credit)",
+                    f"the activity takes (at most {shown_limit} at 60 minutes per credit)",
                 )
             )
         if (
@@ -163,6 +168,16 @@ def check_bank(
                     f"objective {question.objective} does not exist "
                     f"(activity.yaml lists {objective_count})",
                 )
+            )
+        texts: list[tuple[tuple[str | int, ...], str | None]] = [
+            ((*here, "stem"), question.stem),
+            ((*here, "rationale"), question.rationale),
+        ]
+        texts += [((*here, "choices", n), choice.text) for n, choice in enumerate(question.choices)]
+        for loc, text in texts:
+            # Stems, choices and rationales are Markdown too: same rules as sections.
+            findings.extend(
+                Finding(file, loc, message) for _, message in forbidden_markup(text or "")
             )
         if rationale_required and question.rationale is None:
             findings.append(

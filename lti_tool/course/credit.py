@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from lti_tool.course.activity import Activity
 from lti_tool.course.errors import (
     ActivityExpired,
     ActivityNotReleased,
@@ -34,7 +35,6 @@ from lti_tool.course.errors import (
     ProfessionNotOffered,
 )
 from lti_tool.course.journey import Step, entry_problem
-from lti_tool.course.loader import Activity
 from lti_tool.course.progress import Progress, as_utc
 from lti_tool.course.schema import (
     AMA_CREDIT_STEP,
@@ -46,8 +46,8 @@ from lti_tool.course.schema import (
 )
 
 # NABP e-Profile IDs are 6 or 7 digit numbers.
-_NABP_ID = re.compile(r"^\d{6,7}$")
-_MMDD = re.compile(r"^\d{4}$")
+_NABP_ID = re.compile(r"^[0-9]{6,7}$")
+_MMDD = re.compile(r"^[0-9]{4}$")
 _LEAP_YEAR = 2000  # any leap year, so that 0229 is a real birth date
 
 

@@ -24,7 +24,7 @@ from lti_tool.course.errors import EvaluationIncomplete, InvalidAnswer, UnknownQ
 from lti_tool.course.schema import Identifier, Model, Text
 
 EVALUATION_STEP = "evaluation"
-OBJECTIVE_PLACEHOLDER = "{objective}"
+OBJECTIVE_MARKER = "{objective}"
 DEFAULT_TEXT_LENGTH = 2000
 
 
@@ -122,8 +122,8 @@ class EvaluationQuestion(Model):
     @classmethod
     def _prompt_names_objective(cls, value: bool, info: ValidationInfo) -> bool:
         prompt = info.data.get("prompt")
-        if value and prompt is not None and OBJECTIVE_PLACEHOLDER not in prompt:
-            raise ValueError(f"a per-objective prompt must contain {OBJECTIVE_PLACEHOLDER}")
+        if value and prompt is not None and OBJECTIVE_MARKER not in prompt:
+            raise ValueError(f"a per-objective prompt must contain {OBJECTIVE_MARKER}")
         return value
 
 
@@ -168,7 +168,7 @@ def expand_evaluation(
         variants: list[tuple[int | None, str, str]] = [(None, question.id, question.prompt)]
         if question.per_objective:
             variants = [
-                (n, f"{question.id}-{n}", question.prompt.replace(OBJECTIVE_PLACEHOLDER, text))
+                (n, f"{question.id}-{n}", question.prompt.replace(OBJECTIVE_MARKER, text))
                 for n, text in enumerate(objectives, start=1)
             ]
         for objective, item_id, prompt in variants:

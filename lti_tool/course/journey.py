@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from lti_tool.course.activity import Activity
 from lti_tool.course.errors import (
     ActivityExpired,
     ActivityNotReleased,
@@ -42,7 +43,6 @@ from lti_tool.course.errors import (
     UnknownSection,
 )
 from lti_tool.course.evaluation import check_evaluation_answers
-from lti_tool.course.loader import Activity
 from lti_tool.course.progress import PosttestAttempt, Progress, as_utc
 from lti_tool.course.scoring import score_answers
 from lti_tool.course.window import activity_window
@@ -140,7 +140,11 @@ def _check_version(activity: Activity, progress: Progress) -> None:
 def entry_problem(
     step: Step, activity: Activity, progress: Progress, now: datetime
 ) -> JourneyError | None:
-    """The error that entering ``step`` now would raise, or ``None`` if it may be entered."""
+    """The error that entering ``step`` now would raise, or ``None`` if it may be entered.
+
+    Raises ``ActivityVersionMismatch`` (rather than returning it) when ``progress`` belongs to
+    another version: that is a wiring mistake, not something to show a learner.
+    """
     _check_version(activity, progress)
     now = as_utc(now)
     window = activity_window(activity.meta)

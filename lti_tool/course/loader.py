@@ -1,30 +1,39 @@
 """Load an activity folder (docs/activity-format.md) into an immutable, versioned ``Activity``.
 
-The folder is first read into a snapshot (relative path → bytes); everything else works on that
-snapshot, so the content hash always describes exactly the bytes that were parsed, and a
-snapshot stored in the database can be turned back into the same ``Activity`` later
-(``activity_from_files``). Validation collects every issue in every file, each with file, line
-and field, and never lets a malformed file escape as a traceback; ``load_activity`` returns an
-``Activity`` only when there are no issues at all, so nothing is ever half-loaded.
+The folder is first read into a snapshot (``snapshot.py``); everything else works on that
+snapshot, and a snapshot stored in the database can be turned back into the same ``Activity``
+later (``activity_from_files``). Validation collects every issue in every file, each with
+file, line and field, and never lets a malformed file escape as a traceback;
+``load_activity`` returns an ``Activity`` only when there are no issues at all, so nothing is
+ever half-loaded.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from lti_tool.course import checks
+from lti_tool.course.activity import Activity, Section
 from lti_tool.course.errors import ActivityInvalid, ValidationIssue
-from lti_tool.course.evaluation import EvaluationForm, EvaluationItem, expand_evaluation
+from lti_tool.course.evaluation import EvaluationForm, expand_evaluation
 from lti_tool.course.markdown import check_section_markdown, render_markdown
 from lti_tool.course.questions import QuestionBank
-from lti_tool.course.schema import ActivityMeta, CreditDesignation, Profession
+from lti_tool.course.schema import (
+    DIGITS_PATTERN,
+    IDENTIFIER_PATTERN,
+    SECTION_FILE_PATTERN,
+    ActivityMeta,
+    SectionRef,
+    Text,
+)
+from lti_tool.course.snapshot import content_hash, read_activity_files
 from lti_tool.course.yamlsource import YamlDocument, parse_yaml
 
 ACTIVITY_FILE = "activity.yaml"
@@ -33,103 +42,25 @@ POSTTEST_FILE = "posttest.yaml"
 EVALUATION_FILE = "evaluation.yaml"
 REQUIRED_FILES = (ACTIVITY_FILE, POSTTEST_FILE, EVALUATION_FILE)
 
-# Bumped if the canonical listing below ever changes, so old and new hashes cannot collide.
-_HASH_FORMAT = b"lti-tool activity snapshot v1\n"
-
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
-@dataclass(frozen=True)
-class Section:
-    id: str
-    title: str
-    file: str
-    markdown: str
-    html: str
+# Regular expressions mean little to authors; say what the value should look like instead.
+_PATTERN_HINTS = {
+    IDENTIFIER_PATTERN: "use lowercase letters, digits and single hyphens, e.g. key-facts",
+    SECTION_FILE_PATTERN: "expected sections/NN-<id>.md, e.g. sections/02-epidemiology.md",
+    DIGITS_PATTERN: 'digits only, in quotes, e.g. "203368584"',
+}
 
 
-@dataclass(frozen=True, eq=False)
-class Activity:
-    """One version of an activity, identified (and compared) by ``content_hash``."""
-
-    meta: ActivityMeta
-    sections: tuple[Section, ...]
-    pretest: QuestionBank | None
-    posttest: QuestionBank
-    evaluation: EvaluationForm
-    evaluation_items: tuple[EvaluationItem, ...]
-    content_hash: str
-    files: Mapping[str, bytes]
-
-    @property
-    def slug(self) -> str:
-        return self.meta.slug
-
-    @property
-    def title(self) -> str:
-        return self.meta.title
-
-    @property
-    def version(self) -> str:
-        """Short form of the content hash for display (full hash for storage)."""
-        return self.content_hash[:12]
-
-    @property
-    def section_ids(self) -> tuple[str, ...]:
-        return tuple(section.id for section in self.sections)
-
-    def section(self, section_id: str) -> Section | None:
-        return next((s for s in self.sections if s.id == section_id), None)
-
-    def designation(self, profession: Profession | str) -> CreditDesignation | None:
-        return self.meta.designation(profession)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Activity) and other.content_hash == self.content_hash
-
-    def __hash__(self) -> int:
-        return hash(self.content_hash)
-
-
-def _is_hidden(relative: Path) -> bool:
-    return any(part.startswith(".") for part in relative.parts)
-
-
-def read_activity_files(path: str | Path) -> dict[str, bytes]:
-    """Every regular, non-hidden file under ``path`` as ``{posix relative path: bytes}``.
-
-    Hidden files and folders (``.DS_Store``, ``.git``, editor swap files) are left out so they
-    cannot change the version. Raises ``ActivityInvalid`` if ``path`` is not a folder.
-    """
-    root = Path(path)
-    if not root.is_dir():
-        raise ActivityInvalid([ValidationIssue(str(root), None, None, "no activity folder here")])
-    files: dict[str, bytes] = {}
-    unreadable: list[ValidationIssue] = []
-    for file in sorted(root.rglob("*")):
-        relative = file.relative_to(root)
-        if file.is_file() and not _is_hidden(relative):
-            try:
-                files[relative.as_posix()] = file.read_bytes()
-            except OSError as exc:
-                unreadable.append(
-                    ValidationIssue(relative.as_posix(), None, None, f"cannot read: {exc.strerror}")
-                )
-    if unreadable:
-        raise ActivityInvalid(unreadable)
-    return files
-
-
-def content_hash(files: Mapping[str, bytes]) -> str:
-    """sha256 over a canonical listing: sorted paths, each with its length-prefixed bytes."""
-    digest = hashlib.sha256(_HASH_FORMAT)
-    for name in sorted(files):
-        encoded = name.encode("utf-8")
-        body = files[name]
-        digest.update(b"%d:%s\n%d:" % (len(encoded), encoded, len(body)))
-        digest.update(body)
-        digest.update(b"\n")
-    return digest.hexdigest()
+def _message(error: ErrorDetails) -> str:
+    if error["type"] == "string_pattern_mismatch":
+        hint = _PATTERN_HINTS.get(str(error.get("ctx", {}).get("pattern")))
+        if hint:
+            return hint
+    if error["type"] == "string_type" and isinstance(error.get("input"), int | Decimal):
+        return 'expected text: put numbers that are identifiers in quotes, e.g. "203368584"'
+    return error["msg"].removeprefix("Value error, ")
 
 
 def _validate_model(
@@ -138,9 +69,16 @@ def _validate_model(
     try:
         return model.model_validate(document.data)
     except ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            message = error["msg"].removeprefix("Value error, ")
-            issues.append(document.issue(error["loc"], message))
+        errors = exc.errors(include_url=False)
+        for error in errors:
+            loc = error["loc"]
+            # pydantic also reports a list whose items failed as "too short after validation";
+            # the item errors already say what is wrong.
+            if error["type"] == "too_short" and any(
+                other["loc"][: len(loc)] == loc and len(other["loc"]) > len(loc) for other in errors
+            ):
+                continue
+            issues.append(document.issue(loc, _message(error)))
         return None
 
 
@@ -153,16 +91,16 @@ def _parse(
         return None, None
     document, parse_issues = parse_yaml(name, files[name])
     issues.extend(parse_issues)
-    if document is None or parse_issues:
+    if document is None or not isinstance(document.data, dict):
         return None, document
     return _validate_model(model, document, issues), document
 
 
 def _sections(
-    meta: ActivityMeta, files: Mapping[str, bytes], issues: list[ValidationIssue]
+    refs: tuple[SectionRef, ...], files: Mapping[str, bytes], issues: list[ValidationIssue]
 ) -> tuple[Section, ...]:
     sections = []
-    for ref in meta.sections:
+    for ref in refs:
         raw = files.get(ref.file)
         if raw is None:
             continue  # reported by checks.check_sections, with the line in activity.yaml
@@ -177,6 +115,21 @@ def _sections(
     return tuple(sections)
 
 
+_Texts = Annotated[tuple[Text, ...], Field(min_length=1)]
+
+
+def _salvage(document: YamlDocument | None, field: str, shape: Any) -> Any:
+    """A field of an invalid activity.yaml that is valid on its own, so that the sections and
+    question banks can still be checked against it and their issues reported in the same run.
+    """
+    if document is None or not isinstance(document.data, dict) or field not in document.data:
+        return None
+    try:
+        return TypeAdapter(shape).validate_python(document.data[field])
+    except ValidationError:
+        return None  # already reported when activity.yaml was validated
+
+
 def _build(files: Mapping[str, bytes]) -> tuple[Activity | None, list[ValidationIssue]]:
     issues: list[ValidationIssue] = []
     meta, meta_doc = _parse(files, ACTIVITY_FILE, ActivityMeta, issues)
@@ -186,19 +139,23 @@ def _build(files: Mapping[str, bytes]) -> tuple[Activity | None, list[Validation
 
     findings: list[checks.Finding] = []
     sections: tuple[Section, ...] = ()
+    refs = meta.sections if meta else _salvage(meta_doc, "sections", tuple[SectionRef, ...])
+    objectives = (
+        meta.learning_objectives if meta else _salvage(meta_doc, "learning_objectives", _Texts)
+    )
+    if refs is not None:
+        findings += checks.check_sections(refs, files, ACTIVITY_FILE)
+        sections = _sections(refs, files, issues)
     if meta is not None:
-        findings += checks.check_sections(meta, files, ACTIVITY_FILE)
         findings += checks.check_credits(meta, ACTIVITY_FILE)
-        sections = _sections(meta, files, issues)
-        count = len(meta.learning_objectives)
+    if objectives is not None:
+        count = len(objectives)
         if pretest is not None:
             findings += checks.check_bank(pretest, PRETEST_FILE, count, rationale_required=False)
         if posttest is not None:
             findings += checks.check_bank(posttest, POSTTEST_FILE, count, rationale_required=True)
         if evaluation is not None:
-            findings += checks.check_evaluation(
-                evaluation, EVALUATION_FILE, meta.learning_objectives
-            )
+            findings += checks.check_evaluation(evaluation, EVALUATION_FILE, objectives)
     documents = {
         ACTIVITY_FILE: meta_doc,
         PRETEST_FILE: pre_doc,

@@ -33,12 +33,26 @@ def _inline_line(inline: Token, index: int) -> int:
     return start + breaks + 1
 
 
+def forbidden_markup(source: str) -> list[tuple[int | None, str]]:
+    """(1-based line, message) for each piece of raw HTML or image in ``source``."""
+    found: list[tuple[int | None, str]] = []
+    for token in _inspector.parse(source):
+        if token.type == "html_block":
+            found.append((token.map[0] + 1 if token.map else None, "raw HTML is not allowed"))
+        for index, child in enumerate(token.children or []):
+            if child.type == "html_inline":
+                line = _inline_line(token, index)
+                found.append((line, f"raw HTML is not allowed: {child.content}"))
+            elif child.type == "image":
+                found.append((_inline_line(token, index), "images are not allowed"))
+    return found
+
+
 def check_section_markdown(file: str, source: str, title: str) -> list[ValidationIssue]:
     """Everything the activity-format contract forbids or requires in a section file."""
     issues: list[ValidationIssue] = []
     tokens = _inspector.parse(source)
     first = tokens[0] if tokens else None
-    expected = f"## {title}"
     heading_ok = (
         first is not None
         and first.type == "heading_open"
@@ -47,29 +61,9 @@ def check_section_markdown(file: str, source: str, title: str) -> list[Validatio
     )
     if not heading_ok:
         line = first.map[0] + 1 if first is not None and first.map else 1
-        issues.append(
-            ValidationIssue(
-                file, line, None, f"the section must start with the heading {expected!r}"
-            )
-        )
-    for token in tokens:
-        if token.type == "html_block":
-            line = token.map[0] + 1 if token.map else None
-            issues.append(ValidationIssue(file, line, None, "raw HTML is not allowed"))
-        for index, child in enumerate(token.children or []):
-            if child.type == "html_inline":
-                issues.append(
-                    ValidationIssue(
-                        file,
-                        _inline_line(token, index),
-                        None,
-                        f"raw HTML is not allowed: {child.content}",
-                    )
-                )
-            elif child.type == "image":
-                issues.append(
-                    ValidationIssue(
-                        file, _inline_line(token, index), None, "images are not allowed"
-                    )
-                )
+        message = f"the section must start with the heading {f'## {title}'!r}"
+        issues.append(ValidationIssue(file, line, None, message))
+    issues.extend(
+        ValidationIssue(file, line, None, message) for line, message in forbidden_markup(source)
+    )
     return issues

@@ -39,7 +39,10 @@ from pydantic import (
 )
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+IDENTIFIER_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SECTION_FILE_PATTERN = r"^sections/[0-9]{2}-[a-z0-9-]+\.md$"
+DIGITS_PATTERN = r"^[0-9]+$"
+Identifier = Annotated[str, StringConstraints(pattern=IDENTIFIER_PATTERN)]
 
 DEFAULT_TIMEZONE = "America/New_York"
 DEFAULT_PASSING_PERCENT = 70
@@ -55,7 +58,7 @@ MAX_YEARS_BETWEEN_REVIEWS = 3
 # ACPE Universal Activity Number: provider-joint provider-year-sequence-format+topic-audience,
 # e.g. 0574-0000-26-009-H01-P. Format letter: L live, H home study (enduring), B blended.
 # Audience: P pharmacists, T pharmacy technicians.
-ACPE_UAN_PATTERN = re.compile(r"^\d{4}-\d{4}-\d{2}-\d{3}-[LHB]\d{2}-[PT]$")
+ACPE_UAN_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{4}-[0-9]{2}-[0-9]{3}-[LHB][0-9]{2}-[PT]$")
 
 
 class Model(BaseModel):
@@ -277,7 +280,7 @@ class CreditDesignation(Model):
 class SectionRef(Model):
     id: Identifier
     title: Text
-    file: Annotated[str, StringConstraints(pattern=r"^sections/\d{2}-[a-z0-9-]+\.md$")]
+    file: Annotated[str, StringConstraints(pattern=SECTION_FILE_PATTERN)]
 
     @field_validator("file")
     @classmethod
@@ -313,7 +316,7 @@ class ActivityMeta(Model):
     commercial_support: CommercialSupport
     off_label_use: OffLabelUse
     conflict_of_interest: ConflictOfInterest
-    accme_activity_number: Annotated[str, StringConstraints(pattern=r"^\d+$")] | None = None
+    accme_activity_number: Annotated[str, StringConstraints(pattern=DIGITS_PATTERN)] | None = None
     credits: tuple[CreditDesignation, ...] = Field(min_length=1)
     release_date: date
     review_date: date | None = None

@@ -22,6 +22,7 @@ from lti_tool.course.errors import ValidationIssue
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
 class _ActivityYamlLoader(yaml.SafeLoader):
@@ -37,8 +38,8 @@ _ActivityYamlLoader.add_implicit_resolver(
 )
 
 
-def _construct_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal | float:
-    text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | float:
+    text = str(loader.construct_scalar(node)).replace("_", "")
     try:
         return Decimal(text)
     except InvalidOperation:
@@ -48,6 +49,18 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal | fl
 
 
 _ActivityYamlLoader.add_constructor(_FLOAT_TAG, _construct_decimal)
+
+
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    # "2026-02-30" looks like a date to YAML but is none; keep the text so the schema reports
+    # an invalid date on the right field and line instead of the parser raising.
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return str(loader.construct_scalar(node))
+
+
+_ActivityYamlLoader.add_constructor(_TIMESTAMP_TAG, _construct_timestamp)
 
 
 @dataclass(frozen=True)
@@ -145,10 +158,14 @@ def parse_yaml(file: str, raw: bytes) -> tuple[YamlDocument | None, list[Validat
         data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
         problem = " ".join(part for part in (exc.context, exc.problem) if part)
-        return None, [ValidationIssue(file, line, None, f"YAML syntax error: {problem}")]
-    except yaml.YAMLError as exc:
+        issue = ValidationIssue(
+            file, mark.line + 1 if mark else None, None, f"YAML syntax error: {problem}"
+        )
+        return None, [issue]
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # A value PyYAML cannot build (none known after the constructors above); still an
+        # issue for the author, never a traceback.
         return None, [ValidationIssue(file, None, None, f"YAML error: {exc}")]
     finally:
         loader.dispose()

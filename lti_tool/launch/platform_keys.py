@@ -15,6 +15,7 @@ from typing import Any
 
 import jwt
 import requests
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool.db import utcnow
@@ -89,12 +90,15 @@ class PlatformKeyCache:
         except (requests.RequestException, ValueError) as exc:
             raise PlatformUnreachable(f"fetching {url} failed: {exc}") from exc
         now = utcnow()
-        with self._session_factory.begin() as session:
-            row = session.get(PlatformKeySet, url)
-            if row is None:
-                session.add(PlatformKeySet(key_set_url=url, jwks=jwks, fetched_at=now))
-            else:
-                row.jwks, row.fetched_at = jwks, now
+        try:
+            with self._session_factory.begin() as session:
+                row = session.get(PlatformKeySet, url)
+                if row is None:
+                    session.add(PlatformKeySet(key_set_url=url, jwks=jwks, fetched_at=now))
+                else:
+                    row.jwks, row.fetched_at = jwks, now
+        except IntegrityError:
+            pass  # another worker stored the same fetch first; ours is as good in memory
         self._remember(url, jwks, now)
         return self._keys[url]
 

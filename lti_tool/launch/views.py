@@ -157,6 +157,7 @@ def launch() -> Response | tuple[str, int] | str:
         raise
     launch_row = record_launch(session, registration, deployment, claims, svc.tokens.ttl_seconds)
     session.commit()
+    message_launch.remember(launch_row.id, svc.tokens.ttl_seconds)
     token = svc.tokens.issue(launch_row.id)
     return redirect(url_for("home.start", launch_token=token), code=303)
 

@@ -8,6 +8,7 @@ from lti_tool.models.course import (
     EvaluationResponse,
     Participation,
 )
+from lti_tool.models.grades import GradeLineItem, PlatformAccessToken, ScoreOutbox  # noqa: F401
 from lti_tool.models.identity import Context, ResourceLink, User
 from lti_tool.models.launch import (
     Launch,

@@ -56,6 +56,9 @@ class Participation(Base):
     last_viewed_section: Mapped[str | None] = mapped_column(String(128), default=None)
     seconds_on_content: Mapped[int] = mapped_column(default=0)
     evaluation_completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Answers of the evaluation form while it is being filled in (saved on each change), so
+    # an ended session or a closed tab loses nothing; emptied when the evaluation is stored.
+    evaluation_draft: Mapped[dict[str, Any]] = mapped_column(default=dict)
     credit_claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

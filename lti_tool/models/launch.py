@@ -33,7 +33,7 @@ class LoginState(Base):
     # The login parameters, so the "open in a new window" page can start the login again.
     login_params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[created_at]
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     consumed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 

@@ -73,15 +73,15 @@ class Flavour:
     ) -> str:
         raise NotImplementedError
 
-    def result_url(
-        self, line_item_url: str, result_id: int, person: Person
-    ) -> str:
+    def result_url(self, line_item_url: str, result_id: int, person: Person) -> str:
         raise NotImplementedError
 
     def memberships_url(self, root: str, course: Course, registration: ToolRegistration) -> str:
         raise NotImplementedError
 
-    def deep_link_return_url(self, root: str, course: Course, registration: ToolRegistration) -> str:
+    def deep_link_return_url(
+        self, root: str, course: Course, registration: ToolRegistration
+    ) -> str:
         raise NotImplementedError
 
     def return_url(self, root: str, course: Course, hint: LaunchHint) -> str:
@@ -120,6 +120,10 @@ class Flavour:
 
     def flavour_claims(self, hint: LaunchHint, root: str) -> dict[str, Any]:
         return {}
+
+    def legacy_user_id(self, person: Person) -> str | None:
+        """The user's LTI 1.1 user_id, for LMSs that migrated from LTI 1.1."""
+        return None
 
     def substitution_variables(self, hint: LaunchHint) -> dict[str, str]:
         return {}
@@ -174,7 +178,9 @@ class CanvasFlavour(Flavour):
     def memberships_url(self, root: str, course: Course, registration: ToolRegistration) -> str:
         return f"{root}/api/lti/courses/{course.lms_id}/names_and_roles"
 
-    def deep_link_return_url(self, root: str, course: Course, registration: ToolRegistration) -> str:
+    def deep_link_return_url(
+        self, root: str, course: Course, registration: ToolRegistration
+    ) -> str:
         return f"{root}/courses/{course.lms_id}/deep_linking_response"
 
     def return_url(self, root: str, course: Course, hint: LaunchHint) -> str:
@@ -194,7 +200,9 @@ class CanvasFlavour(Flavour):
 
     def context_id(self, course_lms_id: int) -> str:
         # Canvas context ids are SHA-1 hex digests (the course's lti_context_id).
-        return hashlib.sha1(f"canvas-course-{course_lms_id}".encode(), usedforsecurity=False).hexdigest()
+        return hashlib.sha1(
+            f"canvas-course-{course_lms_id}".encode(), usedforsecurity=False
+        ).hexdigest()
 
     def sub(self, person_lms_id: int) -> str:
         # Canvas `sub` is the user's lti_id, a UUID (not the numeric Canvas user id).
@@ -240,8 +248,13 @@ class CanvasFlavour(Flavour):
             del claims["email"]
         return claims
 
+    def legacy_user_id(self, person: Person) -> str | None:
+        return hashlib.sha1(
+            f"canvas-legacy-{person.lms_id}".encode(), usedforsecurity=False
+        ).hexdigest()
+
     def flavour_claims(self, hint: LaunchHint, root: str) -> dict[str, Any]:
-        legacy_id = hashlib.sha1(f"canvas-legacy-{hint.person.lms_id}".encode(), usedforsecurity=False).hexdigest()
+        legacy_id = self.legacy_user_id(hint.person)
         return {
             vocab.CLAIM_CANVAS_PLACEMENT: "link_selection",
             vocab.CLAIM_LTI11_LEGACY_USER_ID: legacy_id,
@@ -268,7 +281,7 @@ class CanvasFlavour(Flavour):
 
     def tool_platform(self, root: str) -> dict[str, str]:
         return {
-            "guid": f"{CANVAS_ROOT_ACCOUNT_CONTEXT_ID[:40]}:canvas-lms",
+            "guid": f"{CANVAS_ROOT_ACCOUNT_CONTEXT_ID}:canvas-lms",
             "name": "Sandbox Canvas",
             "version": self.version,
             "product_family_code": self.product_family_code,
@@ -279,8 +292,14 @@ class CanvasFlavour(Flavour):
             "product_family_code": self.product_family_code,
             "version": self.version,
             "messages_supported": [
-                {"type": vocab.RESOURCE_LINK_REQUEST, "placements": ["course_navigation", "link_selection"]},
-                {"type": vocab.DEEP_LINKING_REQUEST, "placements": ["assignment_selection", "link_selection"]},
+                {
+                    "type": vocab.RESOURCE_LINK_REQUEST,
+                    "placements": ["course_navigation", "link_selection"],
+                },
+                {
+                    "type": vocab.DEEP_LINKING_REQUEST,
+                    "placements": ["assignment_selection", "link_selection"],
+                },
             ],
             "variables": [
                 "Canvas.course.id",
@@ -326,7 +345,9 @@ class MoodleFlavour(Flavour):
     def line_items_url(self, root: str, course: Course, registration: ToolRegistration) -> str:
         # Moodle: service URLs carry the tool type in a query string; tools must add
         # path segments (/scores, /results) BEFORE the `?`.
-        return f"{root}/mod/lti/services.php/{course.lms_id}/lineitems?type_id={registration.type_id}"
+        return (
+            f"{root}/mod/lti/services.php/{course.lms_id}/lineitems?type_id={registration.type_id}"
+        )
 
     def line_item_url(
         self, root: str, course: Course, line_item: LineItem, registration: ToolRegistration
@@ -346,7 +367,9 @@ class MoodleFlavour(Flavour):
             f"/bindings/{registration.type_id}/memberships"
         )
 
-    def deep_link_return_url(self, root: str, course: Course, registration: ToolRegistration) -> str:
+    def deep_link_return_url(
+        self, root: str, course: Course, registration: ToolRegistration
+    ) -> str:
         return (
             f"{root}/mod/lti/contentitem_return.php?course={course.lms_id}"
             f"&id={registration.type_id}&sesskey=sandbox"
@@ -400,9 +423,6 @@ class MoodleFlavour(Flavour):
                 "course_section_sourcedid": "",
             },
         }
-
-    def substitution_variables(self, hint: LaunchHint) -> dict[str, str]:
-        return {"$Moodle.Person.userGroupIds": ""}
 
     def tool_platform(self, root: str) -> dict[str, str]:
         return {

@@ -101,7 +101,10 @@ class ToolRegistration(SandboxBase):
 
 class Course(SandboxBase):
     __tablename__ = "course"
-    __table_args__ = (UniqueConstraint("flavour", "lms_id"), UniqueConstraint("flavour", "context_id"))
+    __table_args__ = (
+        UniqueConstraint("flavour", "lms_id"),
+        UniqueConstraint("flavour", "context_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     flavour: Mapped[str] = mapped_column(String(16))

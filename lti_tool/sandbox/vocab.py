@@ -73,7 +73,9 @@ _SYSTEM = "http://purl.imsglobal.org/vocab/lis/v2/system/person#"
 
 ROLE_LEARNER = _MEMBERSHIP + "Learner"
 ROLE_INSTRUCTOR = _MEMBERSHIP + "Instructor"
-ROLE_TEACHING_ASSISTANT = "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"
+ROLE_TEACHING_ASSISTANT = (
+    "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"
+)
 ROLE_CONTENT_DEVELOPER = _MEMBERSHIP + "ContentDeveloper"
 ROLE_INSTITUTION_STUDENT = _INSTITUTION + "Student"
 ROLE_INSTITUTION_INSTRUCTOR = _INSTITUTION + "Instructor"

@@ -1,0 +1,92 @@
+"""``lti-tool activities validate PATH`` and ``lti-tool activities load [PATH]``.
+
+PATH is one activity folder or a folder of activity folders (``configs/activities/``).
+Issues print one per line as ``file:line: field: message`` with the file's path as given,
+so editors and CI logs can jump to the line.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from lti_tool.catalog.service import (
+    ActivitiesRefused,
+    activity_folders,
+    load_folders,
+    validate_folder,
+)
+from lti_tool.config import Settings
+from lti_tool.course import ValidationIssue
+
+
+def _located(folder: Path, issue: ValidationIssue) -> str:
+    """The issue with its file given relative to where the command was pointed."""
+    path = Path(issue.file)
+    shown = issue.file if path.is_absolute() else str(folder / path)
+    return str(ValidationIssue(shown, issue.line, issue.field, issue.message))
+
+
+def _echo_refused(refused: ActivitiesRefused) -> None:
+    for folder, issues in refused.folders.items():
+        for issue in issues:
+            click.echo(_located(folder, issue), err=True)
+    click.echo(f"refused: {refused}", err=True)
+
+
+@click.group()
+def activities() -> None:
+    """Activity folders: validate them, load them into the catalog."""
+
+
+@activities.command("validate")
+@click.argument("path", type=click.Path(path_type=Path))
+def validate(path: Path) -> None:
+    """Check activity folders; print every issue and exit 1 if there is any."""
+    folders = activity_folders(path)
+    if not folders:
+        click.echo(f"{path}: no activity folder here", err=True)
+        sys.exit(1)
+    failed = False
+    for folder in folders:
+        activity, issues = validate_folder(folder)
+        for issue in issues:
+            click.echo(_located(folder, issue))
+        if activity is None:
+            failed = True
+            continue
+        questions = len(activity.posttest.questions)
+        click.echo(
+            f"{folder}: ok ({activity.slug}, {len(activity.sections)} sections, "
+            f"{questions} post-test questions, version {activity.version})"
+        )
+    if failed:
+        sys.exit(1)
+
+
+@activities.command("load")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def load(path: Path | None) -> None:
+    """Load activity folders into the catalog (default: LTI_TOOL_ACTIVITIES_DIR)."""
+    from lti_tool.db import make_engine, make_session_factory, transaction
+
+    settings = Settings.from_env()
+    source = path or settings.activities_dir
+    folders = activity_folders(source)
+    if not folders:
+        click.echo(f"{source}: no activity folder here", err=True)
+        sys.exit(1)
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            loaded = load_folders(session, folders)
+            for item in loaded:
+                version = item.version
+                click.echo(f"{version.slug}: {item.change} ({version.content_hash[:12]})")
+    except ActivitiesRefused as refused:
+        _echo_refused(refused)
+        sys.exit(1)
+    finally:
+        engine.dispose()

@@ -1,0 +1,120 @@
+"""``lti-tool grades``: run the score dispatcher, see the outbox, resend dead letters."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from types import FrameType
+
+import click
+
+from lti_tool.config import Settings
+
+
+def _services():  # type: ignore[no-untyped-def]
+    from lti_tool import build_services
+
+    return build_services(Settings.from_env())
+
+
+@click.group()
+def grades() -> None:
+    """Grade passback to the platforms (AGS score outbox)."""
+
+
+@grades.command()
+@click.option("--poll-seconds", type=float, default=2.0, show_default=True)
+@click.option("--batch-size", type=int, default=25, show_default=True)
+@click.option("--concurrency", type=int, default=4, show_default=True)
+@click.option("--lease-seconds", type=float, default=120.0, show_default=True)
+@click.option("--backoff-base", type=float, default=5.0, show_default=True, help="Seconds.")
+@click.option("--backoff-cap", type=float, default=900.0, show_default=True, help="Seconds.")
+@click.option("--max-attempts", type=int, default=100, show_default=True)
+@click.option("--max-client-error-attempts", type=int, default=3, show_default=True)
+@click.option("--http-timeout", type=float, default=None, help="Seconds; default from settings.")
+@click.option("--worker-id", default=None, help="Name in claims; default host:pid:random.")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+def worker(
+    poll_seconds: float,
+    batch_size: int,
+    concurrency: int,
+    lease_seconds: float,
+    backoff_base: float,
+    backoff_cap: float,
+    max_attempts: int,
+    max_client_error_attempts: int,
+    http_timeout: float | None,
+    worker_id: str | None,
+    once: bool,
+) -> None:
+    """Send queued scores until stopped (SIGTERM or Ctrl-C finish the current batch)."""
+    from lti_tool.grades.worker import GradeWorker, dispatcher_for, drain, policy_for
+
+    services = _services()
+    overrides = {
+        "batch_size": batch_size,
+        "concurrency": concurrency,
+        "lease_seconds": lease_seconds,
+        "backoff_base_seconds": backoff_base,
+        "backoff_cap_seconds": backoff_cap,
+        "max_attempts": max_attempts,
+        "max_client_error_attempts": max_client_error_attempts,
+    }
+    if http_timeout is not None:
+        overrides["http_timeout_seconds"] = http_timeout
+    dispatcher = dispatcher_for(services, policy_for(services, **overrides), worker_id)
+    if once:
+        handled = drain(dispatcher, timeout=60.0)
+        dispatcher.close()
+        click.echo(f"handled {handled} scores")
+        return
+    loop = GradeWorker(dispatcher, poll_seconds=poll_seconds)
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        loop.stop(timeout=0)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    click.echo(f"grade worker {dispatcher.worker_id} running", err=True)
+    loop.run()
+
+
+@grades.command()
+@click.option("--id", "ids", type=int, multiple=True, help="A dead letter to resend (repeatable).")
+@click.option("--all-dead", is_flag=True, help="Resend every dead letter.")
+def retry(ids: tuple[int, ...], all_dead: bool) -> None:
+    """Put dead letters back in the queue with the same score and timestamp."""
+    from lti_tool.grades.outbox import resend, resend_all_dead
+
+    if not ids and not all_dead:
+        click.echo("error: give --id N (repeatable) or --all-dead", err=True)
+        sys.exit(2)
+    services = _services()
+    with services.session_factory.begin() as session:
+        requeued = resend_all_dead(session) if all_dead else resend(session, ids)
+    skipped = sorted(set(ids) - set(requeued)) if ids else []
+    click.echo(f"requeued {len(requeued)}: {requeued}")
+    if skipped:
+        click.echo(f"not requeued (not dead, or replaced by a newer score): {skipped}")
+
+
+@grades.command()
+@click.option("--limit", type=int, default=50, show_default=True)
+def status(limit: int) -> None:
+    """Counts per outbox state, then the dead letters and why each died."""
+    from lti_tool.grades.outbox import list_dead_letters, outbox_counts
+
+    services = _services()
+    with services.session_factory() as session:
+        counts = outbox_counts(session)
+        click.echo("  ".join(f"{name}={count}" for name, count in counts.items()))
+        for row in list_dead_letters(session, limit=limit):
+            click.echo(
+                f"dead #{row.id} registration={row.registration_id} user={row.payload.get('userId')}"
+                f" score={row.payload.get('scoreGiven')} at={row.payload.get('timestamp')}"
+                f" tries={row.attempts}: {row.last_error}"
+            )
+
+
+if __name__ == "__main__":
+    grades()

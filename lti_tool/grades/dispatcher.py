@@ -1,0 +1,464 @@
+"""The outbox dispatcher: claims due scores, sends them, records what happened.
+
+AGS 2.0 §3.4 https://www.imsglobal.org/spec/lti-ags/v2p0/#score-publish-service .
+
+Claiming. A row is due when it is pending and its ``next_attempt_at`` has come, or when it
+is being sent under a lease that ran out (its dispatcher crashed). One UPDATE … RETURNING
+claims a batch: on PostgreSQL the candidates are picked with ``FOR UPDATE SKIP LOCKED`` so
+several dispatchers on several hosts never take the same row; on SQLite the single
+conditional UPDATE is atomic because SQLite has one writer. A row is never claimed while an
+older row of the same (line item, learner) pair is pending or being sent, so one learner's
+scores reach a line item one at a time, in timestamp order.
+
+Outcomes. Delivered; or retried with exponential backoff and jitter (timeouts, 5xx), after
+``Retry-After`` (429, which also holds back the registration's other rows); or retried a few
+times (other 4xx); or a dead letter at once when the platform says the learner cannot be
+graded. A row that failed while a newer score for its pair waits is superseded instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import random
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from sqlalchemy import and_, case, exists, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from lti_tool.db import utcnow
+from lti_tool.extensions import outbound_http_session
+from lti_tool.grades.ags import AgsClient, AgsError, PlatformConnector
+from lti_tool.grades.tokens import TokenCache
+from lti_tool.launch.tool_conf import DatabaseToolConf
+from lti_tool.models import Registration, ResourceLink
+from lti_tool.models.grades import (
+    LIVE_STATUSES,
+    FailureKind,
+    GradeLineItem,
+    OutboxStatus,
+    ScoreOutbox,
+)
+
+log = logging.getLogger("lti_tool.grades")
+
+
+@dataclass(frozen=True)
+class DispatchPolicy:
+    # Rows claimed per round; at most one per (line item, learner) pair.
+    batch_size: int = 25
+    # Scores sent at the same time by one dispatcher.
+    concurrency: int = 4
+    # Seconds a claim lasts; a crashed dispatcher's rows are taken over after it.
+    # Longer than a few HTTP timeouts, so a slow platform does not cause double sends.
+    lease_seconds: float = 120.0
+    # First retry delay and the ceiling of the exponential backoff, seconds.
+    backoff_base_seconds: float = 5.0
+    backoff_cap_seconds: float = 900.0
+    # Tries before a dead letter: for timeouts, 5xx and 429 (about a day at the cap) …
+    max_attempts: int = 100
+    # … and for other 4xx answers, which rarely fix themselves.
+    max_client_error_attempts: int = 3
+    # A Retry-After longer than this is not believed.
+    max_retry_after_seconds: float = 3600.0
+    # Timeout of each call to the platform.
+    http_timeout_seconds: float = 10.0
+    # Delay before looking again when another dispatcher is finding a row's line item.
+    line_item_wait_seconds: float = 1.0
+
+    def backoff(self, attempts: int, rng: random.Random) -> float:
+        """Exponential backoff with "equal jitter": half fixed, half random."""
+        ceiling = min(self.backoff_cap_seconds, self.backoff_base_seconds * 2 ** max(0, attempts - 1))
+        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What one delivery needs, read once from the claimed row."""
+
+    id: int
+    registration_id: int
+    resource_link_pk: int | None
+    line_item_url: str | None
+    lineitems_url: str | None
+    resource_id: str
+    label: str
+    scopes: tuple[str, ...]
+    payload: dict[str, Any]
+    attempts: int
+    maybe_landed: bool
+    pair_key: str
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        tool_conf: DatabaseToolConf,
+        policy: DispatchPolicy | None = None,
+        *,
+        worker_id: str | None = None,
+        http_factory: Callable[[], requests.Session] = outbound_http_session,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.session_factory = session_factory
+        self.tool_conf = tool_conf
+        self.policy = policy or DispatchPolicy()
+        self.worker_id = worker_id or default_worker_id()
+        self.tokens = TokenCache(session_factory)
+        self.clock = clock
+        self._http_factory = http_factory
+        self._local = threading.local()
+        self._rng = random.Random()  # noqa: S311 (jitter, not security)
+        # 429 answers seen by this dispatcher: registration id -> no calls before then.
+        self._holds: dict[int, dt.datetime] = {}
+        self._pool = (
+            ThreadPoolExecutor(self.policy.concurrency, thread_name_prefix="grade-send")
+            if self.policy.concurrency > 1
+            else None
+        )
+
+    # -- one round --------------------------------------------------------------------
+    def run_once(self) -> int:
+        """Claim a batch and deliver it; returns how many rows were handled."""
+        claimed = self.claim()
+        if self._pool is None or len(claimed) <= 1:
+            for row_id in claimed:
+                self.deliver(row_id)
+        else:
+            list(self._pool.map(self.deliver, claimed))
+        return len(claimed)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def _is_postgres(self, session: Session) -> bool:
+        return session.get_bind().dialect.name == "postgresql"
+
+    def claim(self) -> list[int]:
+        now = self.clock()
+        policy = self.policy
+        candidate = aliased(ScoreOutbox, name="candidate")
+        older = aliased(ScoreOutbox, name="older")
+
+        def due(row: Any) -> Any:
+            return or_(
+                and_(row.status == OutboxStatus.PENDING, row.next_attempt_at <= now),
+                and_(row.status == OutboxStatus.SENDING, row.lease_until < now),
+            )
+
+        blocked = exists().where(
+            older.pair_key == candidate.pair_key,
+            older.id < candidate.id,
+            older.status.in_(LIVE_STATUSES),
+        )
+        with self.session_factory.begin() as session:
+            candidates = (
+                select(candidate.id)
+                .where(due(candidate), ~blocked)
+                .order_by(candidate.next_attempt_at, candidate.id)
+                .limit(policy.batch_size)
+            )
+            if self._is_postgres(session):
+                candidates = candidates.with_for_update(skip_locked=True, of=candidate)
+            statement = (
+                update(ScoreOutbox)
+                .where(ScoreOutbox.id.in_(candidates.scalar_subquery()), due(ScoreOutbox))
+                .values(
+                    # A row whose lease ran out may have reached the platform already.
+                    maybe_landed=case(
+                        (ScoreOutbox.status == OutboxStatus.SENDING, True),
+                        else_=ScoreOutbox.maybe_landed,
+                    ),
+                    status=OutboxStatus.SENDING,
+                    claimed_by=self.worker_id,
+                    lease_until=now + dt.timedelta(seconds=policy.lease_seconds),
+                    attempts=ScoreOutbox.attempts + 1,
+                )
+                .returning(ScoreOutbox.id)
+                .execution_options(synchronize_session=False)
+            )
+            return sorted(session.scalars(statement).all())
+
+    # -- one row ----------------------------------------------------------------------
+    def _http(self) -> requests.Session:
+        http: requests.Session | None = getattr(self._local, "http", None)
+        if http is None:
+            http = self._local.http = self._http_factory()
+        return http
+
+    def _load(self, row_id: int) -> tuple[Claimed, Registration] | None:
+        with self.session_factory() as session:
+            row = session.get(ScoreOutbox, row_id)
+            if row is None or row.status != OutboxStatus.SENDING or row.claimed_by != self.worker_id:
+                return None
+            registration = row.registration
+            session.expunge(registration)
+            return (
+                Claimed(
+                    id=row.id,
+                    registration_id=row.registration_id,
+                    resource_link_pk=row.resource_link_pk,
+                    line_item_url=row.line_item_url,
+                    lineitems_url=row.lineitems_url,
+                    resource_id=row.resource_id,
+                    label=row.label,
+                    scopes=tuple(row.ags_scopes or ()),
+                    payload=dict(row.payload),
+                    attempts=row.attempts,
+                    maybe_landed=row.maybe_landed,
+                    pair_key=row.pair_key,
+                ),
+                registration,
+            )
+
+    def client_for(self, registration: Registration, scopes: tuple[str, ...]) -> AgsClient:
+        connector = PlatformConnector(
+            self.tool_conf.to_lti_registration(registration),
+            product_family=registration.product_family,
+            http=self._http(),
+            tokens=self.tokens,
+            timeout_seconds=self.policy.http_timeout_seconds,
+        )
+        return AgsClient(connector, scopes)
+
+    def deliver(self, row_id: int) -> None:
+        loaded = self._load(row_id)
+        if loaded is None:
+            return
+        claimed, registration = loaded
+        hold = self._holds.get(claimed.registration_id)
+        if hold is not None and hold > self.clock():
+            self._release(claimed, hold)
+            return
+        try:
+            if not registration.active:
+                raise AgsError(FailureKind.PERMANENT, "the platform registration is disabled")
+            client = self.client_for(registration, claimed.scopes)
+            line_item_url = claimed.line_item_url or self._resolve_line_item(claimed, client)
+            client.post_score(line_item_url, claimed.payload)
+        except AgsError as failure:
+            self._failed(claimed, failure)
+        except Exception as exc:  # a bug or a database hiccup: keep the row, try later
+            log.exception("grade outbox row %s: unexpected error", claimed.id)
+            self._failed(claimed, AgsError(FailureKind.TRANSIENT, f"tool error: {exc!r}"))
+        else:
+            self._delivered(claimed, note="")
+
+    # -- line items ---------------------------------------------------------------------
+    def _resolve_line_item(self, claimed: Claimed, client: AgsClient) -> str:
+        """Find or create the line item of a launch that named none (one resolver at a time)."""
+        if claimed.resource_link_pk is None or not claimed.lineitems_url:
+            raise AgsError(
+                FailureKind.PERMANENT,
+                "the launch named no line item and no line item container to find one in",
+            )
+        owner = f"{self.worker_id}/{uuid.uuid4().hex[:8]}"
+        now = self.clock()
+        lease_end = now + dt.timedelta(seconds=self.policy.lease_seconds)
+        with self.session_factory.begin() as session:
+            insert = postgresql_insert if self._is_postgres(session) else sqlite_insert
+            session.execute(
+                insert(GradeLineItem)
+                .values(resource_link_pk=claimed.resource_link_pk, created_at=now)
+                .on_conflict_do_nothing(index_elements=["resource_link_pk"])
+            )
+            taken = session.execute(
+                update(GradeLineItem)
+                .where(
+                    GradeLineItem.resource_link_pk == claimed.resource_link_pk,
+                    GradeLineItem.line_item_url.is_(None),
+                    or_(GradeLineItem.resolving_until.is_(None), GradeLineItem.resolving_until < now),
+                )
+                .values(resolving_by=owner, resolving_until=lease_end)
+                .returning(GradeLineItem.id)
+            ).first()
+            known = session.scalar(
+                select(GradeLineItem.line_item_url).where(
+                    GradeLineItem.resource_link_pk == claimed.resource_link_pk
+                )
+            )
+        if known:
+            self._bind_line_item(claimed.resource_link_pk, known)
+            return known
+        if taken is None:
+            raise AgsError(FailureKind.WAITING, "another dispatcher is finding the line item")
+        resolved = False
+        try:
+            with self.session_factory() as session:
+                link = session.get(ResourceLink, claimed.resource_link_pk)
+                resource_link_id = link.resource_link_id if link else None
+            url, how = client.find_or_create_line_item(
+                claimed.lineitems_url,
+                resource_id=claimed.resource_id,
+                resource_link_id=resource_link_id,
+                label=claimed.label,
+            )
+            with self.session_factory.begin() as session:
+                session.execute(
+                    update(GradeLineItem)
+                    .where(GradeLineItem.resource_link_pk == claimed.resource_link_pk)
+                    .values(
+                        line_item_url=url,
+                        how=how,
+                        resolved_at=self.clock(),
+                        resolving_by=None,
+                        resolving_until=None,
+                    )
+                )
+            resolved = True
+            log.info("resource link %s: %s line item %s", claimed.resource_link_pk, how, url)
+        finally:
+            if not resolved:  # let the next try (any dispatcher) resolve it
+                with self.session_factory.begin() as session:
+                    session.execute(
+                        update(GradeLineItem)
+                        .where(
+                            GradeLineItem.resource_link_pk == claimed.resource_link_pk,
+                            GradeLineItem.resolving_by == owner,
+                        )
+                        .values(resolving_by=None, resolving_until=None)
+                    )
+        self._bind_line_item(claimed.resource_link_pk, url)
+        return url
+
+    def _bind_line_item(self, resource_link_pk: int, url: str) -> None:
+        with self.session_factory.begin() as session:
+            session.execute(
+                update(ScoreOutbox)
+                .where(
+                    ScoreOutbox.resource_link_pk == resource_link_pk,
+                    ScoreOutbox.line_item_url.is_(None),
+                )
+                .values(line_item_url=url)
+            )
+
+    # -- outcomes ---------------------------------------------------------------------
+    def _finish(self, session: Session, claimed: Claimed, **values: Any) -> bool:
+        """Write an outcome if this dispatcher still holds the claim."""
+        result = session.execute(
+            update(ScoreOutbox)
+            .where(
+                ScoreOutbox.id == claimed.id,
+                ScoreOutbox.status == OutboxStatus.SENDING,
+                ScoreOutbox.claimed_by == self.worker_id,
+            )
+            .values(claimed_by=None, lease_until=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def _delivered(self, claimed: Claimed, note: str) -> None:
+        now = self.clock()
+        with self.session_factory.begin() as session:
+            self._finish(
+                session,
+                claimed,
+                status=OutboxStatus.DELIVERED,
+                delivered_at=now,
+                last_failure=None,
+                last_error=note,
+            )
+            # The platform answers again: rows waiting out an outage's backoff go now,
+            # instead of each sleeping out its own delay.
+            session.execute(
+                update(ScoreOutbox)
+                .where(
+                    ScoreOutbox.registration_id == claimed.registration_id,
+                    ScoreOutbox.status == OutboxStatus.PENDING,
+                    ScoreOutbox.last_failure == FailureKind.TRANSIENT,
+                    ScoreOutbox.next_attempt_at > now,
+                )
+                .values(next_attempt_at=now)
+                .execution_options(synchronize_session=False)
+            )
+
+    def _release(self, claimed: Claimed, at: dt.datetime) -> None:
+        """Give a claimed row back untried (it does not count as an attempt)."""
+        with self.session_factory.begin() as session:
+            self._finish(
+                session,
+                claimed,
+                status=OutboxStatus.PENDING,
+                next_attempt_at=at,
+                attempts=max(0, claimed.attempts - 1),
+            )
+
+    def _failed(self, claimed: Claimed, failure: AgsError) -> None:
+        now = self.clock()
+        policy = self.policy
+        maybe_landed = claimed.maybe_landed or failure.maybe_landed
+        if failure.not_newer and claimed.maybe_landed:
+            # An earlier try of this very score reached the platform without us hearing the
+            # answer (timeout, crash): "not newer than the last score" means it is there.
+            self._delivered(claimed, note=f"already at the platform: {failure.reason}")
+            return
+        if failure.kind is FailureKind.WAITING:
+            self._release(claimed, now + dt.timedelta(seconds=policy.line_item_wait_seconds))
+            return
+        values: dict[str, Any] = {
+            "last_failure": failure.kind,
+            "last_status": failure.status,
+            "last_error": failure.reason[:2000],
+            "maybe_landed": maybe_landed,
+        }
+        limit = (
+            policy.max_client_error_attempts
+            if failure.kind is FailureKind.CLIENT_ERROR
+            else policy.max_attempts
+        )
+        delay: float | None = None
+        if failure.kind is FailureKind.PERMANENT or claimed.attempts >= limit:
+            values["status"] = OutboxStatus.DEAD
+        else:
+            values["status"] = OutboxStatus.PENDING
+            if failure.retry_after is not None:
+                delay = min(failure.retry_after, policy.max_retry_after_seconds)
+            else:
+                delay = policy.backoff(claimed.attempts, self._rng)
+            values["next_attempt_at"] = now + dt.timedelta(seconds=delay)
+        with self.session_factory.begin() as session:
+            newer = session.scalar(
+                select(ScoreOutbox.id)
+                .where(
+                    ScoreOutbox.pair_key == claimed.pair_key,
+                    ScoreOutbox.id > claimed.id,
+                    ScoreOutbox.status != OutboxStatus.SUPERSEDED,
+                )
+                .limit(1)
+            )
+            if newer is not None:
+                # The newer score carries the learner's whole current state: send that one.
+                values["status"] = OutboxStatus.SUPERSEDED
+            self._finish(session, claimed, **values)
+            if failure.kind is FailureKind.RATE_LIMITED and delay is not None:
+                hold = now + dt.timedelta(seconds=delay)
+                self._holds[claimed.registration_id] = hold
+                # Honour Retry-After for the whole registration, across dispatchers.
+                session.execute(
+                    update(ScoreOutbox)
+                    .where(
+                        ScoreOutbox.registration_id == claimed.registration_id,
+                        ScoreOutbox.status == OutboxStatus.PENDING,
+                        ScoreOutbox.next_attempt_at < hold,
+                    )
+                    .values(next_attempt_at=hold)
+                    .execution_options(synchronize_session=False)
+                )
+        level = logging.WARNING if values["status"] == OutboxStatus.DEAD else logging.INFO
+        log.log(level, "grade outbox row %s: %s -> %s", claimed.id, failure.reason, values["status"])

@@ -1,0 +1,259 @@
+"""The score outbox: what the journey writes when a score must reach the gradebook.
+
+AGS 2.0 §3.4 https://www.imsglobal.org/spec/lti-ags/v2p0/#score-publish-service .
+The journey calls :func:`enqueue_for_posttest` and :func:`enqueue_completion` inside the
+transaction that records the attempt or the completion, so the score is stored exactly when
+the fact is, and a crash before delivery loses nothing. The dispatcher delivers it later.
+
+Each score carries the learner's whole current state (best post-test percentage and
+activity progress), so a newer score replaces older undelivered ones for the same learner
+and line item, which are marked superseded. Timestamps for a pair strictly increase, a
+second or more apart (see :data:`payloads.MIN_TIMESTAMP_STEP`).
+
+Dead letters are listed and resent from here (the dashboard, the admin console and
+``lti-tool grades retry`` call the same functions).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Iterable
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
+
+from lti_tool import protocol
+from lti_tool.db import utcnow
+from lti_tool.grades import payloads
+from lti_tool.models import Attempt, Participation, ResourceLink
+from lti_tool.models.grades import LIVE_STATUSES, OutboxStatus, ScoreOutbox
+
+log = logging.getLogger("lti_tool.grades")
+
+POSTTEST = "posttest"
+COMPLETED_EVENT = "completed"
+
+# Dispatchers in this process wait on these events between polls; a commit that enqueued a
+# score sets them so the inline worker sends it at once. Other processes simply poll.
+_wakeups: weakref.WeakSet[threading.Event] = weakref.WeakSet()
+
+
+def subscribe(wakeup: threading.Event) -> None:
+    _wakeups.add(wakeup)
+
+
+def _wake_dispatchers(_session: Session) -> None:
+    for wakeup in list(_wakeups):
+        wakeup.set()
+
+
+def best_posttest_fraction(
+    session: Session, participation: Participation, just_submitted: Attempt | None = None
+) -> Fraction | None:
+    """The best submitted post-test score of the participation, exactly."""
+    attempts = list(
+        session.scalars(
+            select(Attempt).where(
+                Attempt.participation_id == participation.id,
+                Attempt.kind == POSTTEST,
+                Attempt.submitted_at.is_not(None),
+            )
+        )
+    )
+    if just_submitted is not None:
+        attempts.append(just_submitted)
+    fractions = [
+        Fraction(attempt.correct, attempt.total)
+        for attempt in attempts
+        if attempt.kind == POSTTEST and attempt.correct is not None and attempt.total
+    ]
+    return max(fractions) if fractions else None
+
+
+def enqueue_for_posttest(
+    session: Session, participation: Participation, attempt: Attempt
+) -> ScoreOutbox | None:
+    """Queue the best post-test percentage after ``attempt`` was submitted."""
+    progress = (
+        protocol.ACTIVITY_PROGRESS_COMPLETED
+        if participation.evaluation_completed_at is not None
+        else protocol.ACTIVITY_PROGRESS_SUBMITTED
+    )
+    return _enqueue(
+        session, participation, f"{POSTTEST}:{attempt.public_id}", progress, just_submitted=attempt
+    )
+
+
+def enqueue_completion(session: Session, participation: Participation) -> ScoreOutbox | None:
+    """Queue activityProgress Completed (with the best score) when the journey ends."""
+    return _enqueue(session, participation, COMPLETED_EVENT, protocol.ACTIVITY_PROGRESS_COMPLETED)
+
+
+def _grade_target(session: Session, participation: Participation) -> ResourceLink | None:
+    """The placement whose line item takes the score, if the launch offered AGS at all."""
+    if participation.resource_link_pk is None:
+        return None
+    link = session.get(ResourceLink, participation.resource_link_pk)
+    if link is None or not (link.lineitem_url or link.lineitems_url):
+        return None
+    if protocol.SCOPE_SCORE not in (link.ags_scopes or []):
+        log.info("resource link %s: the platform granted no score scope; no grade sent", link.id)
+        return None
+    return link
+
+
+def _enqueue(
+    session: Session,
+    participation: Participation,
+    event_key: str,
+    activity_progress: str,
+    just_submitted: Attempt | None = None,
+) -> ScoreOutbox | None:
+    link = _grade_target(session, participation)
+    if link is None:
+        return None
+    existing = session.scalar(
+        select(ScoreOutbox).where(
+            ScoreOutbox.participation_id == participation.id, ScoreOutbox.event_key == event_key
+        )
+    )
+    if existing is not None:  # the same fact reported twice queues one score
+        return existing
+    # On PostgreSQL, two submits of one learner in two tabs must not both read the same
+    # last timestamp: the participation row lock orders them (SQLite has one writer anyway).
+    session.execute(
+        select(Participation.id).where(Participation.id == participation.id).with_for_update()
+    )
+    pair_key = f"{link.id}:{participation.user_id}"
+    previous = session.scalar(
+        select(func.max(ScoreOutbox.score_timestamp)).where(ScoreOutbox.pair_key == pair_key)
+    )
+    timestamp = payloads.next_score_timestamp(utcnow(), previous)
+    best = best_posttest_fraction(session, participation, just_submitted)
+    score_given: Decimal | None = payloads.percent(best) if best is not None else None
+    user = participation.user
+    payload = payloads.score_payload(
+        sub=user.sub,
+        score_given=score_given,
+        activity_progress=activity_progress,
+        timestamp=timestamp,
+    )
+    session.execute(
+        update(ScoreOutbox)
+        .where(
+            ScoreOutbox.pair_key == pair_key,
+            ScoreOutbox.status.in_((OutboxStatus.PENDING, OutboxStatus.DEAD)),
+        )
+        .values(status=OutboxStatus.SUPERSEDED, last_error="replaced by a newer score")
+        .execution_options(synchronize_session=False)
+    )
+    row = ScoreOutbox(
+        registration_id=link.registration_id,
+        user_id=participation.user_id,
+        participation_id=participation.id,
+        resource_link_pk=link.id,
+        event_key=event_key,
+        pair_key=pair_key,
+        line_item_url=link.lineitem_url,
+        lineitems_url=link.lineitems_url,
+        resource_id=participation.activity_slug,
+        label=link.title or participation.activity_slug,
+        ags_scopes=list(link.ags_scopes or []),
+        payload=payload,
+        score_timestamp=timestamp,
+        status=OutboxStatus.PENDING,
+        next_attempt_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    event.listen(session, "after_commit", _wake_dispatchers, once=True)
+    return row
+
+
+# -- dead letters -------------------------------------------------------------------------
+def list_dead_letters(
+    session: Session,
+    *,
+    registration_id: int | None = None,
+    context_pk: int | None = None,
+    resource_link_pk: int | None = None,
+    limit: int = 200,
+) -> list[ScoreOutbox]:
+    """Scores the tool gave up on, newest first; scope them to a course for an instructor."""
+    query = select(ScoreOutbox).where(ScoreOutbox.status == OutboxStatus.DEAD)
+    if registration_id is not None:
+        query = query.where(ScoreOutbox.registration_id == registration_id)
+    if resource_link_pk is not None:
+        query = query.where(ScoreOutbox.resource_link_pk == resource_link_pk)
+    if context_pk is not None:
+        query = query.join(ResourceLink, ScoreOutbox.resource_link_pk == ResourceLink.id).where(
+            ResourceLink.context_pk == context_pk
+        )
+    return list(session.scalars(query.order_by(ScoreOutbox.id.desc()).limit(limit)))
+
+
+def resend(session: Session, ids: Iterable[int]) -> list[int]:
+    """Put dead letters back in the queue, unchanged (same timestamp, same score).
+
+    Only dead rows are touched; a row whose learner has a newer score since is superseded
+    instead, because sending the older score would overwrite the newer one.
+    """
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    rows = session.scalars(
+        select(ScoreOutbox)
+        .where(ScoreOutbox.id.in_(wanted), ScoreOutbox.status == OutboxStatus.DEAD)
+        .with_for_update()
+    ).all()
+    requeued: list[int] = []
+    now = utcnow()
+    for row in rows:
+        newer = session.scalar(
+            select(ScoreOutbox.id).where(
+                ScoreOutbox.pair_key == row.pair_key,
+                ScoreOutbox.id > row.id,
+                ScoreOutbox.status != OutboxStatus.SUPERSEDED,
+            ).limit(1)
+        )
+        if newer is not None:
+            row.status = OutboxStatus.SUPERSEDED
+            continue
+        row.status = OutboxStatus.PENDING
+        row.attempts = 0
+        row.next_attempt_at = now
+        row.claimed_by = None
+        row.lease_until = None
+        row.last_failure = None
+        row.resend_count += 1
+        requeued.append(row.id)
+    session.flush()
+    if requeued:
+        event.listen(session, "after_commit", _wake_dispatchers, once=True)
+    return requeued
+
+
+def resend_all_dead(session: Session, **scope: Any) -> list[int]:
+    dead = list_dead_letters(session, limit=10_000, **scope)
+    return resend(session, [row.id for row in dead])
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(ScoreOutbox.status, func.count()).group_by(ScoreOutbox.status)
+    ).all()
+    counts = {status.value: 0 for status in OutboxStatus}
+    counts.update({status.value: count for status, count in rows})
+    return counts
+
+
+def live_rows(session: Session) -> int:
+    """Scores still on their way (pending or being sent)."""
+    return session.scalar(
+        select(func.count()).select_from(ScoreOutbox).where(ScoreOutbox.status.in_(LIVE_STATUSES))
+    ) or 0

@@ -1,0 +1,132 @@
+"""A learner's journey as the domain sees it, rebuilt from the database for each request.
+
+``open_journey`` finds the activity the launch's resource link delivers, the learner's
+``Participation`` in it (created on first visit, pinned to the activity version current at
+that moment, so a later reload of the folder never changes an activity under a learner)
+and turns the stored rows into the domain's immutable ``Progress`` (``progress_of``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lti_tool.catalog import activity_for_version, current_version
+from lti_tool.course import (
+    Activity,
+    CreditUnavailable,
+    PosttestAttempt,
+    Progress,
+    Score,
+    credit_unavailable,
+)
+from lti_tool.journey.errors import ActivityNotChosen, ActivityUnavailable, NoResourceLink
+from lti_tool.launch.context import LaunchContext
+from lti_tool.models import ActivityVersion, Attempt, Participation
+
+PRETEST = "pretest"
+POSTTEST = "posttest"
+
+
+@dataclass(frozen=True)
+class Journey:
+    launch: LaunchContext
+    participation: Participation
+    version: ActivityVersion
+    activity: Activity
+    progress: Progress
+    now: datetime
+
+    @property
+    def unavailable(self) -> CreditUnavailable | None:
+        """Why credit can no longer be earned here, or ``None``."""
+        return credit_unavailable(self.activity, self.progress, self.now)
+
+    def attempts(self, kind: str) -> list[Attempt]:
+        return [attempt for attempt in self.participation.attempts if attempt.kind == kind]
+
+    def open_attempt(self, kind: str) -> Attempt | None:
+        return next((a for a in self.attempts(kind) if a.submitted_at is None), None)
+
+    def attempt(self, public_id: str) -> Attempt | None:
+        found = (a for a in self.participation.attempts if a.public_id == public_id)
+        return next(found, None)
+
+    def refreshed(self) -> Journey:
+        """The same journey with ``progress`` rebuilt from the (changed) rows."""
+        return Journey(
+            self.launch,
+            self.participation,
+            self.version,
+            self.activity,
+            progress_of(self.participation, self.activity),
+            self.now,
+        )
+
+
+def _score(attempt: Attempt) -> Score:
+    assert attempt.correct is not None and attempt.total is not None
+    return Score(attempt.correct, attempt.total)
+
+
+def progress_of(participation: Participation, activity: Activity) -> Progress:
+    """The domain snapshot of ``participation`` (for the version it is pinned to)."""
+    submitted = [a for a in participation.attempts if a.submitted_at is not None]
+    pretest = next((a for a in submitted if a.kind == PRETEST), None)
+    posttests = tuple(
+        PosttestAttempt(a.public_id, a.submitted_at, _score(a))  # type: ignore[arg-type]
+        for a in submitted
+        if a.kind == POSTTEST
+    )
+    return Progress(
+        activity_version=activity.content_hash,
+        disclosures_acknowledged_at=participation.disclosures_acknowledged_at,
+        pretest_taken_at=pretest.submitted_at if pretest else None,
+        pretest_score=_score(pretest) if pretest else None,
+        pretest_skipped_at=participation.pretest_skipped_at,
+        sections_viewed=frozenset(participation.sections_viewed),
+        last_viewed_section=participation.last_viewed_section,
+        posttest_attempts=posttests,
+        evaluation_completed_at=participation.evaluation_completed_at,
+        credit_claimed_at=participation.credit_claimed_at,
+    )
+
+
+def open_journey(session: Session, launch: LaunchContext, now: datetime) -> Journey:
+    """The launch's journey; raises when the launch has no link or the link no activity."""
+    link = launch.resource_link
+    if link is None:
+        raise NoResourceLink()
+    slug = link.activity_slug
+    if not slug:
+        raise ActivityNotChosen()
+    participation = session.scalar(
+        select(Participation).where(
+            Participation.user_id == launch.user.id, Participation.activity_slug == slug
+        )
+    )
+    if participation is None:
+        version = current_version(session, slug)
+        if version is None:
+            raise ActivityUnavailable(slug)
+        participation = Participation(
+            user_id=launch.user.id,
+            activity_slug=slug,
+            activity_version=version,
+            resource_link_pk=link.id,
+            started_at=now,
+            sections_viewed=[],
+            seconds_on_content=0,
+            evaluation_draft={},
+        )
+        session.add(participation)
+        session.flush()
+    elif participation.resource_link_pk != link.id:
+        # Scores go to the line item of the placement the learner last came through.
+        participation.resource_link_pk = link.id
+    version = participation.activity_version
+    activity = activity_for_version(version)
+    return Journey(launch, participation, version, activity, progress_of(participation, activity), now)

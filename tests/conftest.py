@@ -1,0 +1,124 @@
+"""Shared fixtures: one tool server and one sandbox LMS per test session, over real HTTP.
+
+The tool is served on 127.0.0.1 and the sandbox on localhost — two different sites, as
+an LMS and a tool are. The database is SQLite in a temporary folder, or the PostgreSQL
+server named by ``LTI_TOOL_TEST_DATABASE_URL`` (``scripts/test.sh`` sets it for its
+second run). The schema is built by the Alembic migrations, as in production.
+
+Tests share the session's database, so each test makes its own natural keys (users,
+resource links) with :func:`unique`; nothing relies on a clean table.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, text
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from lti_tool import create_app
+from lti_tool.config import PROJECT_ROOT, Settings
+from lti_tool.extensions import ToolServices
+from lti_tool.migrate import upgrade
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
+
+
+def unique(prefix: str = "") -> str:
+    """A value no other test uses, for natural keys in the shared database."""
+    return f"{prefix}{uuid.uuid4().hex[:12]}"
+
+
+def is_postgres() -> bool:
+    return os.environ.get("LTI_TOOL_TEST_DATABASE_URL", "").startswith("postgresql")
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("LTI_TOOL_TEST_DATABASE_URL")
+    if url:
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'tool.sqlite3'}"
+    upgrade(url)
+    return url
+
+
+@dataclass
+class Served:
+    """A WSGI app served from a thread on loopback."""
+
+    base_url: str
+    app: Flask
+    server: BaseWSGIServer
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _placeholder(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
+
+
+def serve(host: str, build: Any) -> Served:
+    """Bind first (port 0), then build the app knowing its own URL, then serve."""
+    server = make_server(host, 0, _placeholder, threaded=True)
+    base_url = f"http://{host}:{server.server_port}"
+    app = build(base_url)
+    server.app = app
+    thread = threading.Thread(target=server.serve_forever, daemon=True, name=f"serve-{host}")
+    thread.start()
+    return Served(base_url=base_url, app=app, server=server, thread=thread)
+
+
+def tool_settings_for(base_url: str, database_url: str, root: Path, **overrides: Any) -> Settings:
+    settings = Settings(
+        instance_dir=root / "instance",
+        database_url=database_url,
+        base_url=base_url,
+        keys_dir=root / "keys",
+        secret_key=TEST_SECRET,
+        activities_dir=PROJECT_ROOT / "configs" / "activities",
+        sandbox_enabled=False,
+        inline_grade_worker=False,
+        http_timeout_seconds=5,
+        **overrides,
+    )
+    return settings.resolved()
+
+
+@pytest.fixture(scope="session")
+def tool(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    root = tmp_path_factory.mktemp("tool")
+
+    def build(base_url: str) -> Flask:
+        return create_app(tool_settings_for(base_url, database_url, root))
+
+    served = serve("127.0.0.1", build)
+    yield served
+    served.stop()
+
+
+@pytest.fixture(scope="session")
+def tool_services(tool: Served) -> ToolServices:
+    services: ToolServices = tool.app.extensions["lti_tool"]
+    return services
