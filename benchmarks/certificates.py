@@ -14,6 +14,11 @@ finished HTML. Each approach is measured twice (see ``measure``): as it runs in 
 process, paying for the garbage collections its own allocations cause, and with the heap
 cleaned before every call, so that no collection is counted at all.
 
+``--without-harfbuzz-subset`` measures a system without Debian's libharfbuzz-subset0, where
+WeasyPrint subsets fonts with fontTools: it clears WeasyPrint's handle on the library, exactly
+the state WeasyPrint is in when the library is not installed, and gives our renderer its
+pre-subset faces (see ``lti_tool.certificates.render``).
+
 Targets: median of (b) at most a third of (a), every PDF under 100 KB. Exits 1 if missed.
 """
 
@@ -30,12 +35,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import weasyprint.pdf.fonts  # noqa: E402
 from weasyprint import CSS, HTML  # noqa: E402
-from weasyprint.text import ffi as weasyprint_ffi  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
 from lti_tool.certificates import specimens  # noqa: E402
 from lti_tool.certificates.document import CERTIFICATE_KINDS  # noqa: E402
+from lti_tool.certificates.fonts import load_font_faces  # noqa: E402
 from lti_tool.certificates.render import CertificateRenderer  # noqa: E402
 
 SIZE_LIMIT_KB = 100
@@ -87,7 +93,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="certificate rendering benchmark")
     parser.add_argument("--renders", "-n", type=int, default=30)
     parser.add_argument("--kind", choices=CERTIFICATE_KINDS, default="physician_credit")
+    parser.add_argument("--without-harfbuzz-subset", action="store_true")
     arguments = parser.parse_args()
+    if arguments.without_harfbuzz_subset:
+        weasyprint.pdf.fonts.harfbuzz_subset = None
     # Plain WeasyPrint warns on every render that it subsets with fontTools; once is enough.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
@@ -95,7 +104,10 @@ def main() -> int:
     document = documents[arguments.kind]
 
     started = time.perf_counter()
-    renderer = CertificateRenderer()
+    if arguments.without_harfbuzz_subset:
+        renderer = CertificateRenderer(font_faces=load_font_faces())
+    else:
+        renderer = CertificateRenderer()
     setup_seconds = time.perf_counter() - started
     html = renderer.render_html(document)
     stylesheet = str(renderer.stylesheet_path)
@@ -114,7 +126,9 @@ def main() -> int:
     calls = {"baseline": baseline, "ours": ours}
 
     hb_subset = (
-        "yes" if weasyprint_ffi.harfbuzz_subset else "no (WeasyPrint subsets with fontTools)"
+        "yes (WeasyPrint subsets in C)"
+        if weasyprint.pdf.fonts.harfbuzz_subset
+        else "no (WeasyPrint subsets with fontTools; ours embeds pre-subset faces)"
     )
     print(f"certificate kind   {arguments.kind}, {arguments.renders} renders each")
     print(f"HarfBuzz-Subset    {hb_subset}")

@@ -1,22 +1,76 @@
-"""Adding, listing and removing platform registrations (used by the CLI and console)."""
+"""Platform registrations and their deployments: add, edit, approve, disable, delete.
+
+Used by the command line, the admin console and Dynamic Registration. A registration is
+one (issuer, client_id) (LTI 1.3 Core §3.1.3); a deployment is one install of the tool in
+that platform (§3.1.4). Deleting a platform that learners have used takes its launches,
+course links and unsent grades with it, so it needs an explicit confirmation; disabling
+keeps everything and only stops launches.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select, union
 from sqlalchemy.orm import Session, selectinload
 
-from lti_tool.models import Deployment, DeploymentStatus, Registration
+from lti_tool import protocol
+from lti_tool.db import utcnow
+from lti_tool.models import (
+    Context,
+    Deployment,
+    DeploymentStatus,
+    Launch,
+    Participation,
+    Registration,
+    ResourceLink,
+)
+from lti_tool.models.admin import ApprovalState, RegistrationRecord
+from lti_tool.models.grades import OutboxStatus, ScoreOutbox
 
 
 class PlatformError(ValueError):
     """A registration request that cannot be carried out, with a message for the admin."""
 
 
+class DuplicatePlatform(PlatformError):
+    """The (issuer, client_id) is registered already."""
+
+
+class PlatformInUse(PlatformError):
+    """Learners have used the platform (or deployment); removing it needs confirmation."""
+
+    def __init__(self, message: str, usage: PlatformUsage) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
 def _check_url(name: str, value: str) -> None:
     if not value.startswith(("https://", "http://")):
         raise PlatformError(f"{name} must be an http(s) URL, got {value!r}")
+
+
+def _check_endpoints(
+    issuer: str, client_id: str, auth_login_url: str, auth_token_url: str, key_set_url: str
+) -> None:
+    for label, value in (
+        ("auth login URL", auth_login_url),
+        ("auth token URL", auth_token_url),
+        ("key set URL", key_set_url),
+    ):
+        _check_url(label, value)
+    if not issuer.strip() or not client_id.strip():
+        raise PlatformError("issuer and client_id are required")
+
+
+def find_platform(session: Session, issuer: str, client_id: str) -> Registration | None:
+    return session.scalar(
+        select(Registration).where(
+            Registration.issuer == issuer, Registration.client_id == client_id
+        )
+    )
 
 
 def add_platform(
@@ -35,17 +89,8 @@ def add_platform(
     granted_scopes: list[str] | None = None,
 ) -> Registration:
     """Register (issuer, client_id), or add deployments to an existing registration."""
-    for label, value in (
-        ("auth login URL", auth_login_url),
-        ("auth token URL", auth_token_url),
-        ("key set URL", key_set_url),
-    ):
-        _check_url(label, value)
-    if not issuer.strip() or not client_id.strip():
-        raise PlatformError("issuer and client_id are required")
-    registration = session.scalar(
-        select(Registration).where(Registration.issuer == issuer, Registration.client_id == client_id)
-    )
+    _check_endpoints(issuer, client_id, auth_login_url, auth_token_url, key_set_url)
+    registration = find_platform(session, issuer, client_id)
     if registration is None:
         registration = Registration(
             issuer=issuer,
@@ -76,6 +121,73 @@ def add_platform(
     return registration
 
 
+def create_platform(
+    session: Session,
+    *,
+    issuer: str,
+    client_id: str,
+    auth_login_url: str,
+    auth_token_url: str,
+    key_set_url: str,
+    source: str,
+    name: str = "",
+    deployment_ids: Iterable[str] = (),
+    auth_audience: str | None = None,
+    product_family: str = "",
+    auto_approve_deployments: bool = False,
+    granted_scopes: list[str] | None = None,
+    pending_reason: str | None = None,
+    openid_configuration_url: str | None = None,
+    platform_version: str = "",
+    requested_scopes: list[str] | None = None,
+    details: dict[str, Any] | None = None,
+) -> Registration:
+    """A new registration, refused if (issuer, client_id) exists. With ``pending_reason``
+    it stays inactive until an operator approves it."""
+    issuer, client_id = issuer.strip(), client_id.strip()
+    _check_endpoints(issuer, client_id, auth_login_url, auth_token_url, key_set_url)
+    existing = find_platform(session, issuer, client_id)
+    if existing is not None:
+        raise DuplicatePlatform(
+            f"{existing.name or issuer} (issuer {issuer}, client ID {client_id}) is already "
+            f"registered, since {existing.created_at:%Y-%m-%d}. Nothing was changed; edit the "
+            "existing registration instead."
+        )
+    registration = Registration(
+        issuer=issuer,
+        client_id=client_id,
+        name=(name or issuer).strip()[:255],
+        auth_login_url=auth_login_url.strip(),
+        auth_token_url=auth_token_url.strip(),
+        auth_audience=(auth_audience or "").strip() or None,
+        key_set_url=key_set_url.strip(),
+        product_family=product_family,
+        active=pending_reason is None,
+        auto_approve_deployments=auto_approve_deployments,
+        granted_scopes=granted_scopes,
+    )
+    for deployment_id in dict.fromkeys(d.strip() for d in deployment_ids if d.strip()):
+        registration.deployments.append(
+            Deployment(deployment_id=deployment_id, status=DeploymentStatus.ACTIVE)
+        )
+    session.add(registration)
+    session.flush()
+    session.add(
+        RegistrationRecord(
+            registration_id=registration.id,
+            source=source,
+            approval=ApprovalState.PENDING if pending_reason else ApprovalState.APPROVED,
+            approval_reason=(pending_reason or "")[:1024],
+            openid_configuration_url=openid_configuration_url,
+            platform_version=platform_version[:64],
+            requested_scopes=list(requested_scopes or []),
+            details=dict(details or {}),
+        )
+    )
+    session.flush()
+    return registration
+
+
 def list_platforms(session: Session) -> list[Registration]:
     return list(
         session.scalars(
@@ -86,10 +198,283 @@ def list_platforms(session: Session) -> list[Registration]:
     )
 
 
-def remove_platform(session: Session, issuer: str, client_id: str) -> None:
-    registration = session.scalar(
-        select(Registration).where(Registration.issuer == issuer, Registration.client_id == client_id)
+def get_platform(session: Session, registration_id: int) -> Registration:
+    registration = session.get(Registration, registration_id)
+    if registration is None:
+        raise PlatformError(f"There is no platform #{registration_id}; it may have been deleted.")
+    return registration
+
+
+def registration_record(session: Session, registration: Registration) -> RegistrationRecord | None:
+    return session.scalar(
+        select(RegistrationRecord).where(RegistrationRecord.registration_id == registration.id)
     )
+
+
+def is_pending_approval(session: Session, registration: Registration) -> bool:
+    record = registration_record(session, registration)
+    return record is not None and record.approval is ApprovalState.PENDING
+
+
+def update_platform(
+    session: Session,
+    registration: Registration,
+    *,
+    name: str,
+    issuer: str,
+    client_id: str,
+    auth_login_url: str,
+    auth_token_url: str,
+    key_set_url: str,
+    auth_audience: str | None,
+    auto_approve_deployments: bool,
+) -> Registration:
+    issuer, client_id = issuer.strip(), client_id.strip()
+    _check_endpoints(issuer, client_id, auth_login_url, auth_token_url, key_set_url)
+    other = find_platform(session, issuer, client_id)
+    if other is not None and other.id != registration.id:
+        raise DuplicatePlatform(
+            f"Another registration (#{other.id}, {other.name}) already has issuer {issuer} and "
+            f"client ID {client_id}."
+        )
+    registration.name = (name or issuer).strip()[:255]
+    registration.issuer = issuer
+    registration.client_id = client_id
+    registration.auth_login_url = auth_login_url.strip()
+    registration.auth_token_url = auth_token_url.strip()
+    registration.key_set_url = key_set_url.strip()
+    registration.auth_audience = (auth_audience or "").strip() or None
+    registration.auto_approve_deployments = auto_approve_deployments
+    session.flush()
+    return registration
+
+
+def approve_platform(session: Session, registration: Registration, operator: str) -> None:
+    """Let a platform waiting for approval go live."""
+    record = registration_record(session, registration)
+    if record is not None:
+        record.approval = ApprovalState.APPROVED
+        record.decided_by, record.decided_at = operator, utcnow()
+    registration.active = True
+    session.flush()
+
+
+def set_platform_active(
+    session: Session, registration: Registration, active: bool, operator: str
+) -> None:
+    """Disable (launches refused, everything kept) or enable a platform."""
+    if active and is_pending_approval(session, registration):
+        approve_platform(session, registration, operator)
+        return
+    registration.active = active
+    session.flush()
+
+
+@dataclass(frozen=True)
+class PlatformUsage:
+    learners: int
+    launches: int
+    courses: int
+    resource_links: int
+    unsent_grades: int
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.learners or self.launches or self.unsent_grades)
+
+
+def platform_usage(session: Session, registration: Registration) -> PlatformUsage:
+    launched = select(Launch.user_id).where(Launch.registration_id == registration.id)
+    participated = (
+        select(Participation.user_id)
+        .join(ResourceLink, Participation.resource_link_pk == ResourceLink.id)
+        .where(ResourceLink.registration_id == registration.id)
+    )
+    people = union(launched, participated).subquery()
+
+    def count(query: Select[Any]) -> int:
+        return int(session.scalar(query) or 0)
+
+    return PlatformUsage(
+        learners=count(select(func.count()).select_from(people)),
+        launches=count(
+            select(func.count())
+            .select_from(Launch)
+            .where(Launch.registration_id == registration.id)
+        ),
+        courses=count(
+            select(func.count())
+            .select_from(Context)
+            .where(Context.registration_id == registration.id)
+        ),
+        resource_links=count(
+            select(func.count())
+            .select_from(ResourceLink)
+            .where(ResourceLink.registration_id == registration.id)
+        ),
+        unsent_grades=count(
+            select(func.count())
+            .select_from(ScoreOutbox)
+            .where(
+                ScoreOutbox.registration_id == registration.id,
+                ScoreOutbox.status.in_(
+                    (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.DEAD)
+                ),
+            )
+        ),
+    )
+
+
+def deletion_consequences(usage: PlatformUsage) -> list[str]:
+    """What deleting a platform does, in the words shown before the operator confirms."""
+    return [
+        f"{usage.launches} launch record(s) end: learners still working in the tool from this "
+        "LMS lose their page and must launch again, which will fail until the LMS is "
+        "registered again.",
+        f"{usage.resource_links} course link(s) in {usage.courses} course(s) forget which "
+        "activity they show and where their grades go.",
+        f"{usage.unsent_grades} grade(s) not yet delivered to the LMS are dropped.",
+        f"{usage.learners} learner(s) keep their participation records, attempts and "
+        "certificates: accreditation records are never deleted with a platform.",
+    ]
+
+
+def delete_platform(session: Session, registration: Registration, *, confirm: bool = False) -> None:
+    """Delete a registration; refused without ``confirm`` once learners have used it."""
+    usage = platform_usage(session, registration)
+    if usage.in_use and not confirm:
+        raise PlatformInUse(
+            f"{registration.name} has {usage.learners} learner(s), {usage.launches} launch(es) "
+            f"and {usage.unsent_grades} grade(s) not yet delivered. Deleting it "
+            "cannot be undone; disable it instead to stop launches and keep everything, or "
+            "confirm the deletion.",
+            usage,
+        )
+    session.delete(registration)
+    session.flush()
+
+
+def remove_platform(session: Session, issuer: str, client_id: str, *, force: bool = False) -> None:
+    registration = find_platform(session, issuer, client_id)
     if registration is None:
         raise PlatformError(f"no registration for {issuer} client_id={client_id}")
-    session.delete(registration)
+    delete_platform(session, registration, confirm=force)
+
+
+# -- deployments ----------------------------------------------------------------------------
+def get_deployment(session: Session, deployment_pk: int) -> Deployment:
+    deployment = session.get(Deployment, deployment_pk)
+    if deployment is None:
+        raise PlatformError(f"There is no deployment #{deployment_pk}; it may have been deleted.")
+    return deployment
+
+
+def add_deployment(
+    session: Session,
+    registration: Registration,
+    deployment_id: str,
+    status: DeploymentStatus = DeploymentStatus.ACTIVE,
+) -> Deployment:
+    deployment_id = deployment_id.strip()
+    if not deployment_id:
+        raise PlatformError("A deployment ID is required.")
+    if len(deployment_id) > 255:
+        raise PlatformError("A deployment ID has at most 255 characters (LTI 1.3 Core §5.3.3).")
+    if any(d.deployment_id == deployment_id for d in registration.deployments):
+        raise PlatformError(f"Deployment {deployment_id!r} is already registered for this LMS.")
+    deployment = Deployment(deployment_id=deployment_id, status=status)
+    registration.deployments.append(deployment)
+    session.flush()
+    return deployment
+
+
+def set_deployment_status(
+    session: Session, deployment: Deployment, status: DeploymentStatus
+) -> None:
+    deployment.status = status
+    session.flush()
+
+
+def delete_deployment(session: Session, deployment: Deployment, *, confirm: bool = False) -> None:
+    launches = int(
+        session.scalar(
+            select(func.count()).select_from(Launch).where(Launch.deployment_pk == deployment.id)
+        )
+        or 0
+    )
+    if launches and not confirm:
+        raise PlatformInUse(
+            f"Deployment {deployment.deployment_id!r} has {launches} launch(es). Deleting it ends "
+            "them; disable it instead to stop new launches and keep the records.",
+            PlatformUsage(
+                learners=0, launches=launches, courses=0, resource_links=0, unsent_grades=0
+            ),
+        )
+    session.delete(deployment)
+    session.flush()
+
+
+# -- services granted -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class ServiceLine:
+    name: str
+    # "granted", "missing" or "unknown" (registered by hand: the tool finds out at launch).
+    state: str
+    explanation: str
+
+
+def service_status(registration: Registration) -> list[ServiceLine]:
+    """What the tool can do with this platform given the scopes it was granted, in plain words.
+
+    Canvas admins may untick scopes on the developer key after Dynamic Registration; what
+    the platform finally granted is in ``granted_scopes`` (None when registered by hand).
+    """
+    granted = registration.granted_scopes
+    if granted is None:
+        return [
+            ServiceLine(
+                "Grades and course roster",
+                "unknown",
+                "Registered by hand, so the granted services are not known. The tool uses "
+                "whatever each launch offers; run the self-check to test grade passback.",
+            )
+        ]
+    scopes = set(granted)
+    lines = []
+    if protocol.SCOPE_SCORE in scopes:
+        lines.append(ServiceLine("Grade passback", "granted", "Scores are sent to the gradebook."))
+    else:
+        lines.append(
+            ServiceLine(
+                "Grade passback",
+                "missing",
+                "The LMS did not grant the score scope: scores stay in the tool and are not "
+                "sent to the gradebook. Certificates are not affected. Grant 'score' in the "
+                "LMS to turn it on.",
+            )
+        )
+    if protocol.SCOPE_LINEITEM in scopes:
+        lines.append(
+            ServiceLine("Gradebook columns", "granted", "The tool can create its own columns.")
+        )
+    else:
+        lines.append(
+            ServiceLine(
+                "Gradebook columns",
+                "missing",
+                "The tool cannot create gradebook columns: scores go only to activities "
+                "the LMS created a column for (graded assignments).",
+            )
+        )
+    if protocol.SCOPE_NRPS in scopes:
+        lines.append(ServiceLine("Course roster", "granted", "Instructors see the whole class."))
+    else:
+        lines.append(
+            ServiceLine(
+                "Course roster",
+                "missing",
+                "The LMS did not grant Names and Role Provisioning: instructors see only "
+                "learners who have opened the activity.",
+            )
+        )
+    return lines

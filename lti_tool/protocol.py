@@ -59,6 +59,36 @@ MEMBER_STATUS_DELETED = "Deleted"
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
+AGS_SCOPES = (SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE, SCOPE_RESULT_READONLY)
+
+# LTI Dynamic Registration 1.0 https://www.imsglobal.org/spec/lti-dr/v1p0
+# §3.4 the platform's OpenID configuration carries this object; §3.5 so does the tool's
+# client registration; §4 the tool's page ends the flow with the close postMessage.
+LTI_PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+LTI_TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+LTI_CLOSE_MESSAGE = "org.imsglobal.lti.close"
+OIDC_APPLICATION_TYPE = "web"
+OIDC_GRANT_TYPES = ("implicit", "client_credentials")
+OIDC_RESPONSE_TYPE = "id_token"
+OIDC_TOKEN_AUTH_METHOD = "private_key_jwt"  # noqa: S105 (a method name, not a secret)
+OIDC_SIGNING_ALG = "RS256"
+
+# Canvas extensions (https://canvas.instructure.com/doc/api/file.registration.html and
+# file.lti_dev_key_config.html): developer-key JSON and Dynamic Registration fields.
+CANVAS_PLATFORM = "canvas.instructure.com"
+CANVAS_PRIVACY_LEVEL = "https://canvas.instructure.com/lti/privacy_level"
+CANVAS_TOOL_ID = "https://canvas.instructure.com/lti/tool_id"
+CANVAS_ACCOUNT_NAME = "https://canvas.instructure.com/lti/account_name"
+CANVAS_REGISTRATION_CONFIG_URL = "https://canvas.instructure.com/lti/registration_config_url"
+CANVAS_PRIVACY_LEVELS = ("anonymous", "name_only", "email_only", "public")
+# Instructure-hosted Canvas signs every school's launches with one issuer per environment
+# and one key set per environment, whatever host the school's Canvas answers on.
+CANVAS_CLOUD_ISSUERS = {
+    "https://canvas.instructure.com": "sso.canvaslms.com",
+    "https://canvas.beta.instructure.com": "sso.beta.canvaslms.com",
+    "https://canvas.test.instructure.com": "sso.test.canvaslms.com",
+}
+
 # AGS 2.0 §3.4.2 score fields: activityProgress and gradingProgress values.
 ACTIVITY_PROGRESS_SUBMITTED = "Submitted"
 ACTIVITY_PROGRESS_COMPLETED = "Completed"

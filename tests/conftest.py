@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from flask import Flask
 from sqlalchemy import create_engine, text
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -28,6 +29,8 @@ from lti_tool import create_app
 from lti_tool.config import PROJECT_ROOT, Settings
 from lti_tool.extensions import ToolServices
 from lti_tool.migrate import upgrade
+from lti_tool.sandbox.driver import SandboxDriver
+from lti_tool.sandbox_link import build_sandbox_app, register_sandbox_platforms
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
 
@@ -122,3 +125,61 @@ def tool(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 def tool_services(tool: Served) -> ToolServices:
     services: ToolServices = tool.app.extensions["lti_tool"]
     return services
+
+
+@dataclass
+class Sandbox:
+    served: Served
+
+    @property
+    def base_url(self) -> str:
+        return self.served.base_url
+
+    @property
+    def app(self) -> Flask:
+        return self.served.app
+
+    def driver(self, flavour: str = "canvas", client_id: str | None = None) -> SandboxDriver:
+        return SandboxDriver(self.base_url, flavour, client_id=client_id)
+
+
+@pytest.fixture(scope="session")
+def sandbox(tool: Served, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    root = tmp_path_factory.mktemp("sandbox")
+    settings = tool.app.extensions["lti_tool"].settings
+
+    def build(base_url: str) -> Flask:
+        return build_sandbox_app(settings, base_url, root)
+
+    served = serve("localhost", build)
+    register_sandbox_platforms(tool.app, served.app)
+    yield Sandbox(served)
+    served.stop()
+
+
+@pytest.fixture(params=["canvas", "moodle"])
+def flavour(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def canvas(sandbox: Sandbox) -> SandboxDriver:
+    return sandbox.driver("canvas")
+
+
+@pytest.fixture
+def moodle(sandbox: Sandbox) -> SandboxDriver:
+    return sandbox.driver("moodle")
+
+
+def launch(driver: SandboxDriver, user: str, role: str | None = None, **options: Any) -> requests.Response:
+    """A real launch through the sandbox, following the tool's redirect to its landing page.
+
+    Returns the final response; ``response.url`` is the page under ``/a/<launch_token>/``.
+    """
+    session = requests.Session()
+    response = driver.launch(session, user, role, **options)
+    if response.status_code == 303:
+        response = session.get(response.headers["Location"], timeout=10)
+    response.session = session  # type: ignore[attr-defined]
+    return response

@@ -2,7 +2,7 @@
 
 * ``document`` — ``CertificateDocument``: the plain values printed on one certificate.
 * ``render`` — the document as a tagged US Letter landscape PDF (WeasyPrint).
-* ``fonts`` — the certificate typeface, DejaVu Serif subset once per process.
+* ``fonts`` — DejaVu Serif subset once per process, for WeasyPrint without HarfBuzz-Subset.
 * ``numbers`` — certificate numbers with a check character, and the verification URL.
 * ``mail`` — the certificate mail and its delivery (SMTP, or a folder of ``.eml`` files).
 * ``cpe_monitor`` — reporting pharmacists' credit to CPE Monitor; ``cpe_monitor_wire`` is

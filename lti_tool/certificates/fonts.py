@@ -1,10 +1,12 @@
-"""The certificate typeface: DejaVu Serif from Debian, subset once per process.
+"""The certificate typeface: DejaVu Serif from Debian, subset once per process when needed.
 
-WeasyPrint subsets every embedded font for every PDF it writes, and without HarfBuzz-Subset
-it does so with fontTools, which parses the whole font each time: that is most of the cost
-of a one-page certificate. Certificates only ever need Latin script, so the renderer subsets
-the three faces it uses (regular, bold, italic) once, to ``REPERTOIRE``, registers them
-through ``@font-face`` under ``FAMILY``, and embeds these already-small files as they are.
+Without HarfBuzz-Subset (Debian: libharfbuzz-subset0), WeasyPrint subsets every embedded
+font of every PDF with fontTools, which parses the whole font each time: that is most of
+the cost of a one-page certificate. Certificates only ever need Latin script, so in that
+case the renderer subsets the three faces it uses (regular, bold, italic) once, to
+``REPERTOIRE``, registers them through ``@font-face`` under ``FAMILY``, and embeds these
+already-small files as they are. With HarfBuzz-Subset, WeasyPrint's own per-document
+subsetting is faster and smaller, and none of this is used.
 
 A certificate whose text needs a character outside ``REPERTOIRE`` (a Vietnamese or Cyrillic
 name, say) is rendered the ordinary way instead: ``certificate.css`` lists "DejaVu Serif"
@@ -40,13 +42,13 @@ def _ranges(*spans: tuple[int, int]) -> frozenset[int]:
 
 
 # Latin-1 and Latin Extended-A cover the names of most learners in the Americas and Europe;
-# U+0218..U+021B are the Romanian comma-below letters; U+2010..U+2027 the dashes, quotes,
+# U+0218..U+021B are the Romanian comma-below letters; U+2010..U+2026 the dashes, quotes,
 # bullet and ellipsis; U+2122 the trademark sign of AMA PRA Category 1 Credit™.
 REPERTOIRE = _ranges(
     (0x20, 0x7E),
     (0xA0, 0x17F),
     (0x218, 0x21B),
-    (0x2010, 0x2027),
+    (0x2010, 0x2026),
     (0x2122, 0x2122),
     (0x20AC, 0x20AC),
 )
@@ -89,7 +91,9 @@ def subset_face(font_file: Path, repertoire: Iterable[int] = REPERTOIRE) -> byte
     """``font_file`` cut down to ``repertoire``, without hinting, keeping kerning."""
     options = subset.Options()
     options.hinting = False  # WeasyPrint's default drops hinting too; print needs none
-    options.layout_features = ["kern", "liga"]
+    # Kerning only: a ligature glyph has no cmap entry, and with the file embedded as it is
+    # the PDF could not map it back to text ("fi" in "certificates" would not copy).
+    options.layout_features = ["kern"]
     options.notdef_outline = True
     options.drop_tables += ["FFTM", "MATH"]  # FontForge timestamp, math layout: unused
     font = TTFont(font_file)

@@ -61,10 +61,9 @@ AANPCB_ACCEPTANCE = (
     "for up to 1.25 AMA PRA Category 1 Credit(s)\u2122."
 )
 CPE_MONITOR_INSTRUCTIONS = (
-    "Your participation is reported to NABP CPE Monitor and appears in your NABP e-Profile "
-    "within 4 to 6 weeks: sign in at nabp.pharmacy, open CPE Monitor and choose "
-    "\u201cView/Print CPE Activity Transcript\u201d. This statement is not a substitute for "
-    "that record."
+    "Proof of participation will be posted to your NABP CPE profile within 4 to 6 weeks. "
+    "To see it, sign in to your NABP e-Profile at nabp.pharmacy and open CPE Monitor; "
+    "CPE Monitor, not this statement, is the record boards of pharmacy check."
 )
 VERIFY_BASE = "https://cme.example.org/certificates/verify/"
 

@@ -61,11 +61,11 @@ def dashboard_csv(dashboard: Dashboard) -> str:
 
 
 def csv_filename(dashboard: Dashboard, course_label: str, today: dt.date) -> str:
-    """ASCII letters, digits, dots and dashes only: nothing to quote in a header."""
+    """ASCII letters, digits and dashes only: nothing to quote or escape in a header."""
     raw = "-".join(
         part
         for part in ("cme", course_label, dashboard.activity_slug or "", today.isoformat())
         if part
     )
-    cleaned = re.sub(r"[^A-Za-z0-9.]+", "-", raw).strip("-.")[:120]
+    cleaned = re.sub(r"[^A-Za-z0-9]+", "-", raw).strip("-")[:120]
     return (cleaned or "cme-roster") + ".csv"

@@ -135,7 +135,9 @@ def classify_failure(
             status=status,
             not_newer=True,
         )
-    return AgsError(FailureKind.CLIENT_ERROR, f"platform refused the call ({status}): {message}", status=status)
+    return AgsError(
+        FailureKind.CLIENT_ERROR, f"platform refused the call ({status}): {message}", status=status
+    )
 
 
 def _transport_failure(exc: requests.RequestException, *, sent_body: bool) -> AgsError:
@@ -311,7 +313,8 @@ class AgsClient:
         this resource link is preferred to one bound to another placement.
         """
         service = AssignmentsGradesService(
-            self.connector, {"scope": self.scopes, "lineitems": lineitems_url}  # type: ignore[typeddict-item]
+            self.connector,
+            {"scope": self.scopes, "lineitems": lineitems_url},  # type: ignore[typeddict-item]
         )
         page_url: str | None = payloads.with_query(
             lineitems_url, {protocol.LINEITEMS_FILTER_RESOURCE_ID: resource_id}
@@ -320,7 +323,9 @@ class AgsClient:
         while page_url:
             items, page_url = service.get_lineitems_page(page_url)
             matches += [
-                item for item in items if isinstance(item, dict) and item.get("resourceId") == resource_id
+                item
+                for item in items
+                if isinstance(item, dict) and item.get("resourceId") == resource_id
             ]
         own = [item for item in matches if item.get("resourceLinkId") == resource_link_id]
         chosen = (own or matches or [None])[0]
@@ -340,5 +345,7 @@ class AgsClient:
         )
         body = created["body"]
         if not isinstance(body, dict) or not body.get("id"):
-            raise AgsError(FailureKind.CLIENT_ERROR, "the platform created a line item without an id")
+            raise AgsError(
+                FailureKind.CLIENT_ERROR, "the platform created a line item without an id"
+            )
         return str(body["id"]), "created"

@@ -33,6 +33,13 @@ def grades() -> None:
 @click.option("--max-client-error-attempts", type=int, default=3, show_default=True)
 @click.option("--http-timeout", type=float, default=None, help="Seconds; default from settings.")
 @click.option("--worker-id", default=None, help="Name in claims; default host:pid:random.")
+@click.option(
+    "--registration-id",
+    "registration_ids",
+    type=int,
+    multiple=True,
+    help="Only this platform registration's scores (repeatable); default all.",
+)
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
 def worker(
     poll_seconds: float,
@@ -45,6 +52,7 @@ def worker(
     max_client_error_attempts: int,
     http_timeout: float | None,
     worker_id: str | None,
+    registration_ids: tuple[int, ...],
     once: bool,
 ) -> None:
     """Send queued scores until stopped (SIGTERM or Ctrl-C finish the current batch)."""
@@ -62,7 +70,9 @@ def worker(
     }
     if http_timeout is not None:
         overrides["http_timeout_seconds"] = http_timeout
-    dispatcher = dispatcher_for(services, policy_for(services, **overrides), worker_id)
+    dispatcher = dispatcher_for(
+        services, policy_for(services, **overrides), worker_id, registration_ids or None
+    )
     if once:
         handled = drain(dispatcher, timeout=60.0)
         dispatcher.close()

@@ -25,13 +25,13 @@ import random
 import socket
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import requests
-from sqlalchemy import and_, case, exists, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -78,7 +78,9 @@ class DispatchPolicy:
 
     def backoff(self, attempts: int, rng: random.Random) -> float:
         """Exponential backoff with "equal jitter": half fixed, half random."""
-        ceiling = min(self.backoff_cap_seconds, self.backoff_base_seconds * 2 ** max(0, attempts - 1))
+        ceiling = min(
+            self.backoff_cap_seconds, self.backoff_base_seconds * 2 ** max(0, attempts - 1)
+        )
         return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
@@ -114,6 +116,7 @@ class Dispatcher:
         worker_id: str | None = None,
         http_factory: Callable[[], requests.Session] = outbound_http_session,
         clock: Callable[[], dt.datetime] = utcnow,
+        registration_ids: Collection[int] | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.tool_conf = tool_conf
@@ -121,6 +124,8 @@ class Dispatcher:
         self.worker_id = worker_id or default_worker_id()
         self.tokens = TokenCache(session_factory)
         self.clock = clock
+        # Only these platforms' scores (one worker per platform, or a test's own platform).
+        self.registration_ids = frozenset(registration_ids) if registration_ids else None
         self._http_factory = http_factory
         self._local = threading.local()
         self._rng = random.Random()  # noqa: S311 (jitter, not security)
@@ -142,6 +147,18 @@ class Dispatcher:
         else:
             list(self._pool.map(self.deliver, claimed))
         return len(claimed)
+
+    def live_rows(self) -> int:
+        """Rows of this dispatcher's platforms still pending or being sent."""
+        query = (
+            select(func.count())
+            .select_from(ScoreOutbox)
+            .where(ScoreOutbox.status.in_(LIVE_STATUSES))
+        )
+        if self.registration_ids is not None:
+            query = query.where(ScoreOutbox.registration_id.in_(self.registration_ids))
+        with self.session_factory() as session:
+            return session.scalar(query) or 0
 
     def close(self) -> None:
         if self._pool is not None:
@@ -168,11 +185,14 @@ class Dispatcher:
             older.status.in_(LIVE_STATUSES),
         )
         with self.session_factory.begin() as session:
-            candidates = (
-                select(candidate.id)
-                .where(due(candidate), ~blocked)
-                .order_by(candidate.next_attempt_at, candidate.id)
-                .limit(policy.batch_size)
+            candidates = select(candidate.id).where(due(candidate), ~blocked)
+            if self.registration_ids is not None:
+                candidates = candidates.where(candidate.registration_id.in_(self.registration_ids))
+            held = [key for key, until in list(self._holds.items()) if until > now]
+            if held:  # platforms that answered 429 get nothing until their Retry-After
+                candidates = candidates.where(candidate.registration_id.not_in(held))
+            candidates = candidates.order_by(candidate.next_attempt_at, candidate.id).limit(
+                policy.batch_size
             )
             if self._is_postgres(session):
                 candidates = candidates.with_for_update(skip_locked=True, of=candidate)
@@ -205,7 +225,11 @@ class Dispatcher:
     def _load(self, row_id: int) -> tuple[Claimed, Registration] | None:
         with self.session_factory() as session:
             row = session.get(ScoreOutbox, row_id)
-            if row is None or row.status != OutboxStatus.SENDING or row.claimed_by != self.worker_id:
+            if (
+                row is None
+                or row.status != OutboxStatus.SENDING
+                or row.claimed_by != self.worker_id
+            ):
                 return None
             registration = row.registration
             session.expunge(registration)
@@ -283,7 +307,9 @@ class Dispatcher:
                 .where(
                     GradeLineItem.resource_link_pk == claimed.resource_link_pk,
                     GradeLineItem.line_item_url.is_(None),
-                    or_(GradeLineItem.resolving_until.is_(None), GradeLineItem.resolving_until < now),
+                    or_(
+                        GradeLineItem.resolving_until.is_(None), GradeLineItem.resolving_until < now
+                    ),
                 )
                 .values(resolving_by=owner, resolving_until=lease_end)
                 .returning(GradeLineItem.id)
@@ -461,4 +487,6 @@ class Dispatcher:
                     .execution_options(synchronize_session=False)
                 )
         level = logging.WARNING if values["status"] == OutboxStatus.DEAD else logging.INFO
-        log.log(level, "grade outbox row %s: %s -> %s", claimed.id, failure.reason, values["status"])
+        log.log(
+            level, "grade outbox row %s: %s -> %s", claimed.id, failure.reason, values["status"]
+        )

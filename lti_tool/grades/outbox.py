@@ -31,7 +31,7 @@ from lti_tool import protocol
 from lti_tool.db import utcnow
 from lti_tool.grades import payloads
 from lti_tool.models import Attempt, Participation, ResourceLink
-from lti_tool.models.grades import LIVE_STATUSES, OutboxStatus, ScoreOutbox
+from lti_tool.models.grades import OutboxStatus, ScoreOutbox
 
 log = logging.getLogger("lti_tool.grades")
 
@@ -215,11 +215,13 @@ def resend(session: Session, ids: Iterable[int]) -> list[int]:
     now = utcnow()
     for row in rows:
         newer = session.scalar(
-            select(ScoreOutbox.id).where(
+            select(ScoreOutbox.id)
+            .where(
                 ScoreOutbox.pair_key == row.pair_key,
                 ScoreOutbox.id > row.id,
                 ScoreOutbox.status != OutboxStatus.SUPERSEDED,
-            ).limit(1)
+            )
+            .limit(1)
         )
         if newer is not None:
             row.status = OutboxStatus.SUPERSEDED
@@ -250,10 +252,3 @@ def outbox_counts(session: Session) -> dict[str, int]:
     counts = {status.value: 0 for status in OutboxStatus}
     counts.update({status.value: count for status, count in rows})
     return counts
-
-
-def live_rows(session: Session) -> int:
-    """Scores still on their way (pending or being sent)."""
-    return session.scalar(
-        select(func.count()).select_from(ScoreOutbox).where(ScoreOutbox.status.in_(LIVE_STATUSES))
-    ) or 0

@@ -74,7 +74,11 @@ class TokenCache:
         return row.access_token
 
     def put(
-        self, key: TokenKey, access_token: str, expires_in: int | None, now: dt.datetime | None = None
+        self,
+        key: TokenKey,
+        access_token: str,
+        expires_in: int | None,
+        now: dt.datetime | None = None,
     ) -> None:
         """Store a fresh token; when two workers fetched at once, the later one wins."""
         now = now or utcnow()

@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import replace
 
 from lti_tool.extensions import ToolServices
 from lti_tool.grades import outbox
-from lti_tool.grades.dispatcher import DispatchPolicy, Dispatcher
+from lti_tool.grades.dispatcher import Dispatcher, DispatchPolicy
 
 log = logging.getLogger("lti_tool.grades")
 
@@ -73,13 +74,17 @@ def policy_for(services: ToolServices, **overrides: float) -> DispatchPolicy:
 
 
 def dispatcher_for(
-    services: ToolServices, policy: DispatchPolicy | None = None, worker_id: str | None = None
+    services: ToolServices,
+    policy: DispatchPolicy | None = None,
+    worker_id: str | None = None,
+    registration_ids: Collection[int] | None = None,
 ) -> Dispatcher:
     return Dispatcher(
         services.session_factory,
         services.tool_conf,
         policy or policy_for(services),
         worker_id=worker_id,
+        registration_ids=registration_ids,
     )
 
 
@@ -100,8 +105,7 @@ def drain(dispatcher: Dispatcher, *, timeout: float, pause: float = 0.05) -> int
         handled = dispatcher.run_once()
         total += handled
         if handled == 0:
-            with dispatcher.session_factory() as session:
-                if outbox.live_rows(session) == 0:
-                    break
+            if dispatcher.live_rows() == 0:
+                break
             time.sleep(pause)
     return total

@@ -56,6 +56,10 @@ class AttemptNotFound(JourneyPageError):
     """No attempt with this id belongs to the learner (a stale or foreign link)."""
 
 
+class AttemptClosed(JourneyPageError):
+    """The attempt was already submitted; its answers can no longer change."""
+
+
 class NotInstructor(JourneyPageError):
     """Only an instructor may choose the activity of a link."""
 
@@ -172,6 +176,10 @@ def _page_for(error: Exception) -> Page | Response:
     if isinstance(error, AttemptNotFound | UnknownSection):
         return Page(404, "Page not found", "There is nothing at this address in your activity.",
                     url_for("journey.resume"), "Continue where you left off")
+    if isinstance(error, AttemptClosed):
+        return Page(409, "This attempt was already submitted",
+                    "Its answers were recorded and can no longer change.",
+                    url_for("journey.resume"), "Continue where you left off")
     if isinstance(error, NotInstructor):
         return Page(403, "Only an instructor can do this",
                     "Choosing the activity of a course link is for instructors.")
@@ -184,6 +192,20 @@ def _page_for(error: Exception) -> Page | Response:
                 url_for("journey.resume"), "Continue where you left off")
 
 
+def _keep_launch_readable() -> None:
+    """Detach the request's launch, loaded, from the rolled-back session.
+
+    A rollback expires every loaded row, and ``lti_tool.web`` reads ``g.launch``'s claims
+    (for the frame-ancestors header) after it has closed the session; an expired, closed
+    row cannot be read, so the launch is reloaded and taken out of the session first.
+    """
+    launch = g.get("launch")
+    session = g.get("db_session")
+    if launch and session is not None and launch.launch in session:
+        session.refresh(launch.launch)
+        session.expunge(launch.launch)
+
+
 def journey_error_page(error: Exception) -> Response | tuple[str, int]:
     """The single handler for every journey error type."""
     session = g.get("db_session")
@@ -191,8 +213,11 @@ def journey_error_page(error: Exception) -> Response | tuple[str, int]:
         session.rollback()
     page = _page_for(error)
     if isinstance(page, Response):
+        _keep_launch_readable()
         return page
-    return render_template("journey/blocked.html", page=page), page.status
+    rendered = render_template("journey/blocked.html", page=page)
+    _keep_launch_readable()
+    return rendered, page.status
 
 
 def register_error_handler(bp: Blueprint) -> None:

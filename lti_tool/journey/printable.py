@@ -16,9 +16,6 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
-
 from lti_tool.course import Activity
 
 _render_lock = threading.Lock()
@@ -36,6 +33,11 @@ def printable_pdf(cache_dir: Path, activity: Activity, html: Callable[[], str]) 
     with _render_lock:
         if path.is_file():  # another thread rendered it while this one waited
             return path
+        # Imported here, not at the top: WeasyPrint loads Pango when imported, and most
+        # processes that import the journey never print.
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher
+
         cache_dir.mkdir(parents=True, exist_ok=True)
         document = HTML(string=html(), url_fetcher=URLFetcher(allowed_protocols=("data",)))
         pdf = document.write_pdf(pdf_variant="pdf/ua-1")

@@ -19,7 +19,7 @@ from lti_tool.db import utcnow
 from lti_tool.extensions import db, services
 from lti_tool.journey import attempts, events, present, steps
 from lti_tool.journey.answers import evaluation_answers
-from lti_tool.journey.errors import AttemptNotFound, register_error_handler
+from lti_tool.journey.errors import AttemptClosed, AttemptNotFound, register_error_handler
 from lti_tool.journey.placement import NotInCatalog, choose_activity
 from lti_tool.journey.printable import printable_pdf
 from lti_tool.journey.state import POSTTEST, PRETEST, Journey, open_journey
@@ -139,6 +139,11 @@ def _attempt_form(
 ) -> str:
     bank = attempts.bank_of(journey, attempt.kind)
     questions = [bank.question(question_id) for question_id in attempt.question_order]
+    error_links = [
+        (f"{question.id}-{question.choice_keys[0]}", f"Question {number}: choose an answer.")
+        for number, question in enumerate(questions, start=1)
+        if question is not None and question.id in missing
+    ]
     return _render(
         template,
         journey,
@@ -147,7 +152,7 @@ def _attempt_form(
         questions=questions,
         answers=attempt.answers,
         missing=missing,
-        used=len([a for a in journey.attempts(POSTTEST) if a.submitted_at is not None]),
+        error_links=error_links,
     )
 
 
@@ -169,8 +174,9 @@ def submit_attempt(attempt_id: str) -> Response | str:
 @bp.post("/attempts/<attempt_id>/draft")
 def save_draft(attempt_id: str) -> tuple[str, int]:
     journey = _journey()
-    saved = attempts.save_draft(journey, _attempt(journey, attempt_id), request.form)
-    return ("", 204) if saved else ("", 409)
+    if not attempts.save_draft(journey, _attempt(journey, attempt_id), request.form):
+        raise AttemptClosed(attempt_id)
+    return "", 204
 
 
 @bp.get("/attempts/<attempt_id>")
@@ -257,13 +263,21 @@ def posttest() -> Response | str:
 def _evaluation_form(
     journey: Journey, values: dict[str, Any], errors: dict[str, str]
 ) -> str:
+    items = journey.activity.evaluation_items
+    error_links = [
+        (item.id if not item.options else f"{item.id}-{item.options[0][0]}",
+         f"{item.prompt} — {errors[item.id]}")
+        for item in items
+        if item.id in errors
+    ]
     return _render(
         "journey/evaluation.html",
         journey,
         Step.EVALUATION,
-        items=journey.activity.evaluation_items,
+        items=items,
         values=values,
         errors=errors,
+        error_links=error_links,
     )
 
 

@@ -71,6 +71,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
         if not self._get_request_param("id_token"):
             raise MalformedRequest("the launch has no id_token")
         self.login_state = find_login_state(session, state)
+        # pylti1p3's getters would otherwise run its own validate() (cookie state check).
+        self._validated = True
         try:
             self.validate_jwt_format()
         except LtiException as exc:
@@ -79,7 +81,6 @@ class ToolMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
             self.validate_registration()
         except LtiException as exc:
             raise UnknownRegistration(str(exc)) from exc
-        self._validated = True  # pylti1p3's getters would otherwise re-run its own validate()
         body = self.verify_signature()
         if self._registration_issuer_mismatch():
             raise UnknownRegistration("the login and the launch name different registrations")

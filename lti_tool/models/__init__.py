@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2.0 models. Importing this package registers every table on ``Base``."""
 
 from lti_tool.db import Base
+from lti_tool.models.admin import LoginAttempt, Operator, RegistrationPolicy, RegistrationRecord  # noqa: F401
 from lti_tool.models.course import (
     ActivityVersion,
     Attempt,

@@ -277,9 +277,7 @@ def _score_person(call: ServiceCall, user_id: str) -> Person | None:
     return person if enrolled is not None else None
 
 
-def _validate_score(
-    call: ServiceCall, body: dict[str, Any], line_item: LineItem
-) -> tuple[Any, ...]:
+def _validate_score(call: ServiceCall, body: dict[str, Any]) -> tuple[Any, ...]:
     name = call.flavour.name
     moodle = name == "moodle"
     # Moodle reports every malformed score the same way.
@@ -338,7 +336,7 @@ def post_score(course_lms_id: int, item_lms_id: int) -> Response:
     if name == "canvas" and person is None:
         # Canvas checks course membership before anything else in the body.
         raise ServiceError(name, "User not found in course or is not a student", 422)
-    user_id, timestamp_at, given, maximum = _validate_score(call, body, item)
+    user_id, timestamp_at, given, maximum = _validate_score(call, body)
     if person is None:
         # Moodle: "is_user_gradable_in_course" failed.
         raise ServiceError(name, "Incorrect score received", 400)

@@ -47,6 +47,10 @@ def _verify(
     )
     if registration is None:
         raise Refused(f"iss {client_id!r} is not the client_id of a tool registered here")
+    # Moodle's return URL names the tool type it expects a response from.
+    expected_type = request.args.get("id", type=int)
+    if flavour.name == "moodle" and expected_type not in (None, registration.type_id):
+        raise Refused("the response comes from another tool than the one the request went to")
     try:
         claims = verify_tool_jwt(
             token,

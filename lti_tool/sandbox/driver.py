@@ -355,10 +355,10 @@ class SandboxDriver:
         if variant == "altered":
             altered = {**claims, **(changes or {vocab.CLAIM_ROLES: [vocab.ROLE_INSTRUCTOR]})}
             head, _, rest = id_token.partition(".")
-            signature = rest.split(".")[1]
-            body = _b64url(json.dumps(altered, separators=(",", ":")).encode())
-            return f"{head}.{body}.{signature}"
-        edits: dict[str, Any] = {
+            original_signature = rest.split(".")[1]
+            altered_body = _b64url(json.dumps(altered, separators=(",", ":")).encode())
+            return f"{head}.{altered_body}.{original_signature}"
+        edits_by_variant: dict[str, dict[str, Any]] = {
             "expired": {"iat": now - 7200, "exp": now - 3600},
             "wrong_aud": {
                 "aud": "not-" + str(claims.get("aud")),
@@ -369,8 +369,8 @@ class SandboxDriver:
             "wrong_nonce": {"nonce": "nonce-the-tool-never-issued"},
             "resigned": dict(changes or {}),
             "missing_claims": {},
-        }[variant]
-        forged = {**claims, **edits}
+        }
+        forged = {**claims, **edits_by_variant[variant]}
         if variant == "missing_claims":
             names = list(remove)
             if not names:

@@ -176,7 +176,7 @@ def granted_scopes(sandbox: Sandbox, flavour: Flavour, requested: list[str]) -> 
     if flavour.name == "canvas":
         # Canvas: the admin may untick services on the developer key before saving.
         return [scope for scope in supported if scope not in sandbox.settings.canvas_dropped_scopes]
-    granted = []
+    granted: list[str] = []
     if any(scope in vocab.AGS_SCOPES for scope in supported):
         granted += MOODLE_AGS_BUNDLE
     if vocab.SCOPE_LINEITEM in supported:
@@ -199,15 +199,16 @@ def register() -> tuple[Response, int]:
             raise ServiceError(flavour.name, problem or "missing_registration_token", 401)
         body = request.get_json(silent=True)
         invalid = validate_client_metadata(body)
-        if invalid:
+        if invalid is not None or not isinstance(body, dict):
+            message = invalid or "the registration request must be a JSON object"
             if flavour.name == "canvas":
                 raise ServiceError(
                     "canvas",
-                    invalid,
+                    message,
                     400,
-                    body={"error": "invalid_client_metadata", "error_description": invalid},
+                    body={"error": "invalid_client_metadata", "error_description": message},
                 )
-            raise ServiceError("moodle", invalid, 400)
+            raise ServiceError("moodle", message, 400)
         config = body[vocab.LTI_TOOL_CONFIGURATION]
         deep_link_uri = next(
             (

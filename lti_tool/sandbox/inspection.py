@@ -227,6 +227,8 @@ def add_tool(flavour_name: str) -> tuple[Response, int]:
     spec = request.get_json(silent=True)
     if not isinstance(spec, dict):
         return _bad_request("give the register_tool keyword arguments as an object")
+    # Over HTTP a registration adds a tool unless it says it replaces the primary one.
+    spec.setdefault("primary", False)
     try:
         registered = register_tool(current_sandbox(), flavour_name, **spec)
     except (TypeError, ValueError) as exc:

@@ -81,12 +81,6 @@ class PlatformKey:
     def kid(self) -> str:
         return self.jwk["kid"]
 
-    @property
-    def public_pem(self) -> bytes:
-        return self.private_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         return {"keys": [self.jwk]}
 

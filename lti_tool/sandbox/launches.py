@@ -73,6 +73,8 @@ def start_launch(
         raise ValueError(f"message_type must be one of {vocab.MESSAGE_TYPES}")
     if message_type == vocab.RESOURCE_LINK_REQUEST and resource_link is None:
         raise ValueError("a resource link launch needs a resource link")
+    if custom and not all(isinstance(k, str) and isinstance(v, str) for k, v in custom.items()):
+        raise ValueError("custom parameters must map strings to strings")
     deep_linking = message_type == vocab.DEEP_LINKING_REQUEST
     hint = LaunchHint(
         id=secrets.token_urlsafe(24),

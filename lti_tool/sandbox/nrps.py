@@ -49,12 +49,12 @@ def _memberships(call: ServiceCall) -> Response:
     db = request_db()
     rlid = request.args.get("rlid")
     if rlid is not None:
-        link = db.scalar(
+        known = db.scalar(
             select(ResourceLink.id).where(
                 ResourceLink.course_id == call.course.id, ResourceLink.resource_link_id == rlid
             )
         )
-        if link is None:
+        if known is None:
             raise ServiceError(
                 call.flavour.name, f"Not Found: resource link {rlid} is not in this course", 404
             )
@@ -77,7 +77,7 @@ def _memberships(call: ServiceCall) -> Response:
     url = call.flavour.memberships_url(call.root, call.course, call.registration)
     filters = {key: request.args[key] for key in ("rlid", "role") if key in request.args}
     link = page.link_header(call.flavour, url, len(members), filters)
-    body = {
+    body: dict[str, Any] = {
         "id": request.url,
         "context": {
             "id": call.course.context_id,

@@ -33,9 +33,7 @@ CLAIM_DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_s
 CLAIM_DL_CONTENT_ITEMS = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
 CLAIM_DL_DATA = "https://purl.imsglobal.org/spec/lti-dl/claim/data"
 CLAIM_DL_MSG = "https://purl.imsglobal.org/spec/lti-dl/claim/msg"
-CLAIM_DL_LOG = "https://purl.imsglobal.org/spec/lti-dl/claim/log"
 CLAIM_DL_ERRORMSG = "https://purl.imsglobal.org/spec/lti-dl/claim/errormsg"
-CLAIM_DL_ERRORLOG = "https://purl.imsglobal.org/spec/lti-dl/claim/errorlog"
 # Canvas only: where in Canvas the launch came from.
 CLAIM_CANVAS_PLACEMENT = "https://www.instructure.com/placement"
 
@@ -76,7 +74,6 @@ ROLE_INSTRUCTOR = _MEMBERSHIP + "Instructor"
 ROLE_TEACHING_ASSISTANT = (
     "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"
 )
-ROLE_CONTENT_DEVELOPER = _MEMBERSHIP + "ContentDeveloper"
 ROLE_INSTITUTION_STUDENT = _INSTITUTION + "Student"
 ROLE_INSTITUTION_INSTRUCTOR = _INSTITUTION + "Instructor"
 ROLE_INSTITUTION_ADMINISTRATOR = _INSTITUTION + "Administrator"

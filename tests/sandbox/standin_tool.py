@@ -12,15 +12,70 @@ import secrets
 import time
 import uuid
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
-from flask import Flask, jsonify, redirect, request
+from flask import Flask, jsonify, redirect, render_template_string, request
 
 from lti_tool.sandbox import vocab
 from lti_tool.sandbox.keys import generate_private_key, public_jwk
+
+# With lti_storage_target, the login page keeps the state in the platform's storage frame
+# (LTI Client Side postMessages) instead of a cookie, then goes on to the platform.
+STORE_STATE_PAGE = """<!doctype html><p id="status">storing state</p>
+<a id="continue" href="{{ auth_url }}">continue</a>
+<script>
+  var name = {{ target|tojson }};
+  var target = name === "_parent" ? window.parent : window.parent.frames[name];
+  var platformOrigin = new URL({{ auth_url|tojson }}).origin;
+  window.addEventListener("message", function (event) {
+    if (event.origin !== platformOrigin) { return; }
+    var data = event.data;
+    if (data.subject === "lti.capabilities.response") {
+      var subjects = data.supported_messages.map(function (m) { return m.subject; });
+      if (subjects.indexOf("lti.put_data") === -1) { return; }
+      target.postMessage({subject: "lti.put_data", message_id: "put-1",
+                          key: "state-" + {{ state|tojson }}, value: {{ nonce|tojson }}},
+                         platformOrigin);
+    } else if (data.subject === "lti.put_data.response" && !data.error) {
+      window.location.href = {{ auth_url|tojson }};
+    }
+  });
+  target.postMessage({subject: "lti.capabilities", message_id: "cap-1"}, platformOrigin);
+</script>"""
+
+# After the launch, read the state back through both the current and the legacy message
+# names and ask the platform to resize the frame.
+CHECK_STATE_PAGE = """<!doctype html><p id="launched">launched</p>
+<p id="storage">checking</p><p id="legacy-storage">checking</p>
+<script>
+  var name = {{ target|tojson }};
+  var target = name === "_parent" ? window.parent : window.parent.frames[name];
+  var platformOrigin = {{ platform_origin|tojson }};
+  var key = "state-" + {{ state|tojson }};
+  var expected = {{ nonce|tojson }};
+  window.addEventListener("message", function (event) {
+    if (event.origin !== platformOrigin) { return; }
+    var data = event.data;
+    var verdict = data.value === expected ? "storage ok" : "storage mismatch: " + data.value;
+    if (data.subject === "lti.get_data.response") {
+      document.getElementById("storage").textContent = verdict;
+    } else if (data.subject === "org.imsglobal.lti.get_data.response") {
+      document.getElementById("legacy-storage").textContent = verdict;
+    }
+  });
+  target.postMessage({subject: "lti.get_data", message_id: "get-1", key: key}, platformOrigin);
+  target.postMessage({subject: "org.imsglobal.lti.get_data", message_id: "get-2", key: key},
+                     platformOrigin);
+  window.parent.postMessage({subject: "lti.frameResize", height: 777}, "*");
+</script>"""
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 class StandInTool:
@@ -56,7 +111,8 @@ class StandInTool:
             if platform is None:
                 return jsonify(error="unknown platform"), 400
             state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
-            self.pending[state] = {"nonce": nonce, "platform": platform}
+            storage_target = params.get("lti_storage_target")
+            self.pending[state] = {"nonce": nonce, "platform": platform, "storage": storage_target}
             query = {
                 "scope": "openid",
                 "response_type": "id_token",
@@ -69,7 +125,16 @@ class StandInTool:
                 "state": state,
                 "nonce": nonce,
             }
-            return redirect(f"{platform['auth_login_url']}?{urlencode(query)}")
+            auth_url = f"{platform['auth_login_url']}?{urlencode(query)}"
+            if storage_target:
+                return render_template_string(
+                    STORE_STATE_PAGE,
+                    auth_url=auth_url,
+                    target=storage_target,
+                    state=state,
+                    nonce=nonce,
+                )
+            return redirect(auth_url)
 
         @app.post("/lti/launch")
         def launch() -> Any:
@@ -92,6 +157,14 @@ class StandInTool:
                 return jsonify(ok=False, error=f"{type(exc).__name__}: {exc}"), 400
             if claims.get("nonce") != pending["nonce"]:
                 return jsonify(ok=False, error="nonce mismatch"), 400
+            if pending["storage"] and "text/html" in request.headers.get("Accept", ""):
+                return render_template_string(
+                    CHECK_STATE_PAGE,
+                    target=pending["storage"],
+                    state=request.form["state"],
+                    nonce=pending["nonce"],
+                    platform_origin=origin_of(platform["auth_login_url"]),
+                )
             return jsonify(ok=True, claims=claims)
 
         return app

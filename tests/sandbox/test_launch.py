@@ -72,7 +72,9 @@ def test_canvas_launch_looks_like_canvas(canvas: SandboxDriver, browser: request
     assert custom["canvas_user_id"] == "201"
     assert custom["canvas_assignment_id"].isdigit()
     assert claims[vocab.CLAIM_CANVAS_PLACEMENT] == "link_selection"
-    assert claims[vocab.CLAIM_AGS_ENDPOINT]["lineitem"].endswith("/canvas/api/lti/courses/7/line_items/31")
+    assert claims[vocab.CLAIM_AGS_ENDPOINT]["lineitem"].endswith(
+        "/canvas/api/lti/courses/7/line_items/31"
+    )
 
 
 def test_moodle_launch_looks_like_moodle(moodle: SandboxDriver, browser: requests.Session) -> None:

@@ -1,0 +1,158 @@
+"""Requests to addresses that strangers give the tool: registration and self-check calls.
+
+``/lti/register`` is public and names the URL the tool fetches, so it must not become a
+way to reach the tool's own network. In production only https URLs whose host resolves to
+public addresses are fetched, redirects are followed by hand (each hop checked, at most
+three) and the Authorization header never leaves the origin it was meant for. Outside
+production, loopback and plain http are allowed so the sandbox LMS works.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+MAX_REDIRECTS = 3
+
+
+class OutboundError(Exception):
+    """The request was not sent, or got no HTTP answer; ``reason`` is a plain sentence."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """An HTTP client for platform URLs with the address rules above."""
+
+    http: requests.Session
+    timeout: float
+    # Production: https only, public addresses only.
+    strict: bool
+
+    def check_url(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise OutboundError(f"{url!r} is not an http(s) address.")
+        if parts.username or parts.password:
+            raise OutboundError("Addresses with a user name or password are not accepted.")
+        if not self.strict:
+            return
+        if parts.scheme != "https":
+            raise OutboundError(f"{url} is not https; LMS addresses must use https.")
+        try:
+            infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        except OSError as exc:
+            raise OutboundError(
+                f"The host name {parts.hostname} does not resolve ({exc})."
+            ) from exc
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0])
+            if not address.is_global:
+                raise OutboundError(
+                    f"{parts.hostname} resolves to a private or local address, which the tool "
+                    "does not contact."
+                )
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        bearer: str | None = None,
+        json: Any = None,
+        data: dict[str, str] | None = None,
+        accept: str = "application/json",
+    ) -> requests.Response:
+        headers = {"Accept": accept}
+        token_origin = origin(url)
+        for _hop in range(MAX_REDIRECTS + 1):
+            self.check_url(url)
+            if bearer and origin(url) == token_origin:
+                headers["Authorization"] = f"Bearer {bearer}"
+            else:
+                headers.pop("Authorization", None)
+            try:
+                response = self.http.request(
+                    method,
+                    url,
+                    headers=headers,
+                    json=json,
+                    data=data,
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                )
+            except requests.Timeout as exc:
+                raise OutboundError(
+                    f"{origin(url)} did not answer within {self.timeout:g} seconds."
+                ) from exc
+            except requests.ConnectionError as exc:
+                raise OutboundError(f"{origin(url)} could not be reached ({_short(exc)}).") from exc
+            except requests.RequestException as exc:
+                raise OutboundError(
+                    f"The request to {origin(url)} failed ({_short(exc)})."
+                ) from exc
+            location = response.headers.get("Location")
+            if response.status_code in (301, 302, 303, 307, 308) and location:
+                url = urljoin(url, location)
+                if response.status_code == 303:
+                    method, json, data = "GET", None, None
+                continue
+            return response
+        raise OutboundError(f"{origin(url)} redirected more than {MAX_REDIRECTS} times.")
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    if "Connection refused" in text:
+        return "connection refused"
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return "unknown host name"
+    return text[:160]
+
+
+def error_text(response: requests.Response) -> str:
+    """A platform's error message, short and without markup, whatever its shape.
+
+    Canvas answers ``{"errors": …}`` or ``{"error", "error_description"}``; Moodle
+    answers plain text.
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for key in ("error_description", "message", "error"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value[:300]
+        errors = body.get("errors")
+        if isinstance(errors, dict) and isinstance(errors.get("message"), str):
+            return str(errors["message"])[:300]
+        if isinstance(errors, list) and errors:
+            return "; ".join(str(error) for error in errors)[:300]
+    text = response.text.strip()
+    if text.startswith("<"):
+        return f"HTTP {response.status_code}"
+    return text[:300] or f"HTTP {response.status_code}"

@@ -1,0 +1,89 @@
+"""``lti-tool activities validate`` and ``lti-tool activities load``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from lti_tool.catalog.commands import activities as activities_command
+from lti_tool.models import ActivityVersion
+
+from .conftest import write_activity
+
+
+def _line_of(path: Path, snippet: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if snippet in line)
+
+
+def test_validate_prints_every_issue_as_file_line_field_message(activities: Path) -> None:
+    folder = activities / "mini-activity"
+    posttest = folder / "posttest.yaml"
+    posttest.write_text(posttest.read_text().replace("    correct: b\n", "    correct: q\n", 1))
+    meta = folder / "activity.yaml"
+    meta.write_text(meta.read_text().replace("estimated_minutes: 30", "estimated_minutes: 0"))
+
+    result = CliRunner().invoke(activities_command, ["validate", str(folder)])
+
+    assert result.exit_code == 1
+    correct_line = _line_of(posttest, "correct: q")
+    minutes_line = _line_of(meta, "estimated_minutes: 0")
+    assert f"{folder}/posttest.yaml:{correct_line}: questions[1].correct: " in result.output
+    assert f"{folder}/activity.yaml:{minutes_line}: estimated_minutes: " in result.output
+    assert "ok (" not in result.output
+
+
+def test_validate_accepts_a_folder_of_valid_activities(activities: Path) -> None:
+    write_activity(activities, name="second-activity", slug="second-activity")
+
+    result = CliRunner().invoke(activities_command, ["validate", str(activities)])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.count(": ok (") == 2
+    assert "mini-activity, 2 sections, 3 post-test questions" in result.output
+
+
+def test_validate_of_an_empty_path_fails(tmp_path: Path) -> None:
+    result = CliRunner().invoke(activities_command, ["validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "no activity folder here" in result.output
+
+
+@pytest.fixture
+def tool_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str,
+             engine: Engine, activities: Path) -> Path:
+    monkeypatch.setenv("LTI_TOOL_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("LTI_TOOL_DATABASE_URL", database_url)
+    monkeypatch.setenv("LTI_TOOL_SECRET_KEY", "catalog-tests-" + "k" * 40)
+    monkeypatch.setenv("LTI_TOOL_ACTIVITIES_DIR", str(activities))
+    return activities
+
+
+def test_load_defaults_to_the_configured_activities_folder(
+    tool_env: Path, engine: Engine
+) -> None:
+    first = CliRunner().invoke(activities_command, ["load"])
+    again = CliRunner().invoke(activities_command, ["load", str(tool_env)])
+
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("mini-activity: new version (")
+    assert again.output.startswith("mini-activity: unchanged (")
+    with Session(engine) as session:
+        assert len(session.scalars(select(ActivityVersion)).all()) == 1
+
+
+def test_load_of_an_invalid_folder_prints_its_issues_and_loads_nothing(
+    tool_env: Path, engine: Engine
+) -> None:
+    (tool_env / "mini-activity" / "evaluation.yaml").unlink()
+
+    result = CliRunner().invoke(activities_command, ["load"])
+
+    assert result.exit_code == 1
+    assert f"{tool_env / 'mini-activity'}/evaluation.yaml: required file is missing" in result.output
+    with Session(engine) as session:
+        assert session.scalars(select(ActivityVersion)).all() == []

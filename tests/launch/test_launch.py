@@ -1,0 +1,145 @@
+"""Valid launches from both sandbox flavours, as a browser would make them."""
+
+from __future__ import annotations
+
+import requests
+from sqlalchemy import select
+
+from lti_tool import protocol
+from lti_tool.extensions import ToolServices
+from lti_tool.models import Launch, User
+from lti_tool.sandbox.driver import SandboxDriver
+from tests.conftest import Sandbox, launch, unique
+
+
+def _latest_launch(services: ToolServices) -> Launch:
+    with services.session_factory() as session:
+        row = session.scalars(select(Launch).order_by(Launch.created_at.desc())).first()
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+def test_learner_launch_lands_inside_the_tool(flavour: str, sandbox: Sandbox, tool_services: ToolServices) -> None:
+    response = launch(sandbox.driver(flavour), "learner01")
+    assert response.status_code == 200
+    assert "/a/" in response.url
+    row = _latest_launch(tool_services)
+    assert row.role == protocol.LEARNER
+    assert row.message_type == protocol.MESSAGE_RESOURCE_LINK
+
+
+def test_instructor_launch_is_recognised_as_instructor(flavour: str, sandbox: Sandbox, tool_services: ToolServices) -> None:
+    response = launch(sandbox.driver(flavour), "instructor")
+    assert response.status_code == 200
+    assert _latest_launch(tool_services).role == protocol.INSTRUCTOR
+
+
+def test_launch_records_user_context_and_resource_link(canvas: SandboxDriver, tool_services: ToolServices) -> None:
+    launch(canvas, "learner02")
+    row = _latest_launch(tool_services)
+    with tool_services.session_factory() as session:
+        stored = session.get(Launch, row.id)
+        assert stored is not None
+        assert stored.user.sub == stored.claims["sub"]
+        assert stored.context is not None and stored.context.context_id
+        assert stored.resource_link is not None
+        assert stored.resource_link.activity_slug == "cervical-dystonia"
+        assert stored.resource_link.lineitems_url
+
+
+def test_same_person_launching_twice_is_one_user(moodle: SandboxDriver, tool_services: ToolServices) -> None:
+    launch(moodle, "learner03")
+    first = _latest_launch(tool_services)
+    launch(moodle, "learner03")
+    second = _latest_launch(tool_services)
+    assert first.id != second.id
+    assert first.user_id == second.user_id
+
+
+def _resigned_launch(driver: SandboxDriver, changes: dict, remove: tuple[str, ...] = ()) -> requests.Response:
+    """Launch with the platform's genuine id_token edited and validly re-signed."""
+
+    def edit(token: str) -> str:
+        if remove:
+            token = driver.forge(token, "missing_claims", remove=remove)
+        return driver.forge(token, "resigned", changes=changes) if changes else token
+
+    session = requests.Session()
+    return driver.launch(session, "learner04", tamper=edit)
+
+
+def test_launch_with_several_and_unknown_roles_is_accepted(canvas: SandboxDriver, tool_services: ToolServices) -> None:
+    roles = [
+        "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
+        "Learner",
+        "http://example.edu/roles#Something",
+        "urn:lti:role:ims/lis/Learner",
+    ]
+    response = _resigned_launch(canvas, {protocol.CLAIM_ROLES: roles})
+    assert response.status_code == 200, response.text[:300]
+    assert _latest_launch(tool_services).role == protocol.LEARNER
+
+
+def test_short_instructor_role_name_is_an_instructor(canvas: SandboxDriver, tool_services: ToolServices) -> None:
+    response = _resigned_launch(canvas, {protocol.CLAIM_ROLES: ["Instructor"]})
+    assert response.status_code == 200
+    assert _latest_launch(tool_services).role == protocol.INSTRUCTOR
+
+
+def test_launch_with_no_roles_no_name_no_email_no_context_is_accepted(
+    moodle: SandboxDriver, tool_services: ToolServices
+) -> None:
+    sub = unique("anon-")
+    response = _resigned_launch(
+        moodle,
+        {protocol.CLAIM_ROLES: [], "sub": sub},
+        remove=("name", "given_name", "family_name", "email", protocol.CLAIM_CONTEXT),
+    )
+    assert response.status_code == 200, response.text[:300]
+    with tool_services.session_factory() as session:
+        user = session.scalar(select(User).where(User.sub == sub))
+        assert user is not None and user.name == "" and user.email == ""
+        assert user.display_name == "Learner"
+    row = _latest_launch(tool_services)
+    assert row.context_pk is None and row.role == protocol.LEARNER
+
+
+def test_learner_name_with_markup_is_escaped(canvas: SandboxDriver) -> None:
+    response = _resigned_launch(canvas, {"name": "<script>alert(1)</script>Eve", "sub": unique("x-")})
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;Eve" in response.text
+
+
+def test_one_issuer_with_two_client_ids_launches_through_both(sandbox: Sandbox, tool: object) -> None:
+    from lti_tool.platforms import add_platform
+    from lti_tool.sandbox import register_tool
+
+    second = register_tool(sandbox.app, "canvas", tool_base_url=tool.base_url, primary=False)  # type: ignore[attr-defined]
+    details = sandbox.driver("canvas", client_id=second.client_id).platform_registration()
+    services = tool.app.extensions["lti_tool"]  # type: ignore[attr-defined]
+    with services.session_factory.begin() as session:
+        add_platform(
+            session,
+            issuer=details["issuer"],
+            client_id=details["client_id"],
+            auth_login_url=details["auth_login_url"],
+            auth_token_url=details["auth_token_url"],
+            key_set_url=details["key_set_url"],
+            deployment_ids=details["deployment_ids"],
+        )
+    first_issuer = sandbox.driver("canvas").platform_registration()["issuer"]
+    assert details["issuer"] == first_issuer
+    assert launch(sandbox.driver("canvas", client_id=second.client_id), "learner05").status_code == 200
+    assert launch(sandbox.driver("canvas"), "learner05").status_code == 200
+
+
+def test_launch_through_platform_storage_when_cookies_are_lost(canvas: SandboxDriver) -> None:
+    """With lti_storage_target and no cookie back, the tool asks the platform's frame."""
+    session = requests.Session()
+    form = canvas.launch_form(session, "learner06", with_storage_target=True)
+    cookieless = requests.Session()
+    response = cookieless.post(form.action, data=form.fields, timeout=10)
+    assert response.status_code == 200
+    assert "lti_storage_value" in response.text and 'data-target="' in response.text
