@@ -119,6 +119,7 @@ def tool(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     served = serve("127.0.0.1", build)
     yield served
     served.stop()
+    served.app.extensions["lti_tool"].engine.dispose()
 
 
 @pytest.fixture(scope="session")

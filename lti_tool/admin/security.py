@@ -85,15 +85,14 @@ def guard() -> Response | None:
         return None
     data = session.get(SESSION_KEY)
     operator = _live_operator(data)
-    if operator is None:
+    if operator is None or not isinstance(data, dict):
         expired = data is not None
         end_session()
         target = url_for("admin.login", next=request.full_path if request.method == "GET" else None)
         if expired:
             target = url_for("admin.login", expired=1)
         return redirect(target)
-    data["seen"] = int(time.time())
-    session[SESSION_KEY] = data
+    session[SESSION_KEY] = {**data, "seen": int(time.time())}
     g.operator = operator
     return None
 

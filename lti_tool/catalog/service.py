@@ -204,9 +204,7 @@ def current_version(session: Session, slug: str) -> ActivityVersion | None:
 def open_catalog(session: Session, now: datetime) -> list[CatalogEntry]:
     """Current activities that are released and not expired at ``now``, by title."""
     entries = []
-    versions = session.scalars(
-        select(ActivityVersion).where(ActivityVersion.is_current.is_(True))
-    )
+    versions = session.scalars(select(ActivityVersion).where(ActivityVersion.is_current.is_(True)))
     for version in versions:
         activity = activity_for_version(version)
         window = activity_window(activity.meta)

@@ -21,7 +21,7 @@ from lti_tool import course
 from lti_tool.course import QuestionBank, Step, question_order
 from lti_tool.journey import events
 from lti_tool.journey.answers import chosen_answers, draft_answers
-from lti_tool.journey.state import POSTTEST, PRETEST, Journey
+from lti_tool.journey.state import POSTTEST, Journey
 from lti_tool.models import Attempt
 
 # Enough draws that two questions (half of the ids give the other order) practically never
@@ -144,4 +144,3 @@ def submit_attempt(
             total=score.total,
         )
     return []
-

@@ -118,35 +118,69 @@ def _expired(error: ActivityExpired) -> Page:
 def _locked(error: StepLocked) -> Page:
     title = "This step is not open yet"
     if isinstance(error, DisclosuresNotAcknowledged):
-        return Page(409, title, "Please read the activity overview and disclosures first.",
-                    url_for("journey.overview"), "Read the overview and disclosures")
+        return Page(
+            409,
+            title,
+            "Please read the activity overview and disclosures first.",
+            url_for("journey.overview"),
+            "Read the overview and disclosures",
+        )
     if isinstance(error, PretestUndecided):
-        return Page(409, title, "Please take the optional pre-test or skip it first.",
-                    url_for("journey.pretest"), "Go to the pre-test")
+        return Page(
+            409,
+            title,
+            "Please take the optional pre-test or skip it first.",
+            url_for("journey.pretest"),
+            "Go to the pre-test",
+        )
     if isinstance(error, SectionsIncomplete):
         activity = _journey_activity()
         sections = tuple(
             (url_for("journey.section", section_id=sid), _section_title(activity, sid))
             for sid in error.missing
         )
-        return Page(409, "The post-test opens after all sections",
-                    "The post-test opens once you have viewed every section. Still to view:",
-                    sections[0][0] if sections else url_for("journey.resume"),
-                    "Go to the next section to view", sections)
+        return Page(
+            409,
+            "The post-test opens after all sections",
+            "The post-test opens once you have viewed every section. Still to view:",
+            sections[0][0] if sections else url_for("journey.resume"),
+            "Go to the next section to view",
+            sections,
+        )
     if isinstance(error, AttemptLimitReached):
         journey = g.get("journey")
         unavailable = journey.unavailable if journey is not None else None
         message = unavailable.message if unavailable else str(error.reason).capitalize() + "."
-        return Page(409, "No post-test attempts left", message,
-                    url_for("journey.complete"), "See your activity record")
+        return Page(
+            409,
+            "No post-test attempts left",
+            message,
+            url_for("journey.complete"),
+            "See your activity record",
+        )
     if isinstance(error, PosttestNotPassed):
-        return Page(409, title, "The evaluation opens after you pass the post-test.",
-                    url_for("journey.posttest"), "Go to the post-test")
+        return Page(
+            409,
+            title,
+            "The evaluation opens after you pass the post-test.",
+            url_for("journey.posttest"),
+            "Go to the post-test",
+        )
     if isinstance(error, EvaluationIncomplete):
-        return Page(409, title, "Please complete the evaluation first.",
-                    url_for("journey.evaluation"), "Go to the evaluation")
-    return Page(409, "This step is not available", f"{str(error.reason).capitalize()}.",
-                url_for("journey.resume"), "Continue where you left off")
+        return Page(
+            409,
+            title,
+            "Please complete the evaluation first.",
+            url_for("journey.evaluation"),
+            "Go to the evaluation",
+        )
+    return Page(
+        409,
+        "This step is not available",
+        f"{str(error.reason).capitalize()}.",
+        url_for("journey.resume"),
+        "Continue where you left off",
+    )
 
 
 def _section_title(activity: Activity | None, section_id: str) -> str:
@@ -170,26 +204,50 @@ def _page_for(error: Exception) -> Page | Response:
     if isinstance(error, StepLocked):
         return _locked(error)
     if isinstance(error, ActivityUnavailable):
-        return Page(404, "This activity is not available",
-                    "The activity this link points to is not in the tool's catalog. "
-                    "Please tell your instructor.")
+        return Page(
+            404,
+            "This activity is not available",
+            "The activity this link points to is not in the tool's catalog. "
+            "Please tell your instructor.",
+        )
     if isinstance(error, AttemptNotFound | UnknownSection):
-        return Page(404, "Page not found", "There is nothing at this address in your activity.",
-                    url_for("journey.resume"), "Continue where you left off")
+        return Page(
+            404,
+            "Page not found",
+            "There is nothing at this address in your activity.",
+            url_for("journey.resume"),
+            "Continue where you left off",
+        )
     if isinstance(error, AttemptClosed):
-        return Page(409, "This attempt was already submitted",
-                    "Its answers were recorded and can no longer change.",
-                    url_for("journey.resume"), "Continue where you left off")
+        return Page(
+            409,
+            "This attempt was already submitted",
+            "Its answers were recorded and can no longer change.",
+            url_for("journey.resume"),
+            "Continue where you left off",
+        )
     if isinstance(error, NotInstructor):
-        return Page(403, "Only an instructor can do this",
-                    "Choosing the activity of a course link is for instructors.")
+        return Page(
+            403,
+            "Only an instructor can do this",
+            "Choosing the activity of a course link is for instructors.",
+        )
     if isinstance(error, InvalidAnswer):
-        return Page(400, "This answer does not fit the question",
-                    "The form sent an answer that is not one of the choices. "
-                    "Please go back, reload the page and answer again.",
-                    url_for("journey.resume"), "Continue where you left off")
-    return Page(409, "This step is not available", "Please continue where you left off.",
-                url_for("journey.resume"), "Continue where you left off")
+        return Page(
+            400,
+            "This answer does not fit the question",
+            "The form sent an answer that is not one of the choices. "
+            "Please go back, reload the page and answer again.",
+            url_for("journey.resume"),
+            "Continue where you left off",
+        )
+    return Page(
+        409,
+        "This step is not available",
+        "Please continue where you left off.",
+        url_for("journey.resume"),
+        "Continue where you left off",
+    )
 
 
 def _keep_launch_readable() -> None:

@@ -111,29 +111,48 @@ def step_list(journey: Journey, current: Step | None) -> list[StepLink]:
 
     passed = posttest_passed(activity, progress)
     steps = [
-        StepLink("Overview and disclosures", url_for("journey.overview"),
-                 progress.disclosures_acknowledged_at is not None, current is Step.OVERVIEW),
+        StepLink(
+            "Overview and disclosures",
+            url_for("journey.overview"),
+            progress.disclosures_acknowledged_at is not None,
+            current is Step.OVERVIEW,
+        ),
     ]
     if activity.pretest is not None:
         steps.append(
-            StepLink("Pre-test (optional)",
-                     url_for("journey.pretest") if reachable(Step.PRETEST) else None,
-                     progress.pretest_decided, current is Step.PRETEST)
+            StepLink(
+                "Pre-test (optional)",
+                url_for("journey.pretest") if reachable(Step.PRETEST) else None,
+                progress.pretest_decided,
+                current is Step.PRETEST,
+            )
         )
     section = resume_section(activity, progress)
     steps += [
-        StepLink("Content",
-                 url_for("journey.section", section_id=section)
-                 if reachable(Step.CONTENT) else None,
-                 not missing_sections(activity, progress), current is Step.CONTENT),
-        StepLink("Post-test",
-                 url_for("journey.posttest") if reachable(Step.POSTTEST) or passed else None,
-                 passed, current is Step.POSTTEST),
-        StepLink("Evaluation",
-                 url_for("journey.evaluation") if reachable(Step.EVALUATION) else None,
-                 progress.evaluation_completed_at is not None, current is Step.EVALUATION),
-        StepLink("Completion", url_for("journey.complete"),
-                 progress.evaluation_completed_at is not None, current is Step.COMPLETE),
+        StepLink(
+            "Content",
+            url_for("journey.section", section_id=section) if reachable(Step.CONTENT) else None,
+            not missing_sections(activity, progress),
+            current is Step.CONTENT,
+        ),
+        StepLink(
+            "Post-test",
+            url_for("journey.posttest") if reachable(Step.POSTTEST) or passed else None,
+            passed,
+            current is Step.POSTTEST,
+        ),
+        StepLink(
+            "Evaluation",
+            url_for("journey.evaluation") if reachable(Step.EVALUATION) else None,
+            progress.evaluation_completed_at is not None,
+            current is Step.EVALUATION,
+        ),
+        StepLink(
+            "Completion",
+            url_for("journey.complete"),
+            progress.evaluation_completed_at is not None,
+            current is Step.COMPLETE,
+        ),
     ]
     return steps
 

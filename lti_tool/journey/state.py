@@ -129,4 +129,5 @@ def open_journey(session: Session, launch: LaunchContext, now: datetime) -> Jour
         participation.resource_link_pk = link.id
     version = participation.activity_version
     activity = activity_for_version(version)
-    return Journey(launch, participation, version, activity, progress_of(participation, activity), now)
+    progress = progress_of(participation, activity)
+    return Journey(launch, participation, version, activity, progress, now)

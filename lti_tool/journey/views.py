@@ -193,6 +193,7 @@ def attempt_result(attempt_id: str) -> Response | str:
         # to pass a retake.
         for question_id in attempt.question_order:
             question = activity.posttest.question(question_id)
+            assert question is not None  # the order was drawn from this version's bank
             chosen = attempt.answers.get(question_id)
             reviews.append((question, chosen, chosen == question.correct))
     return _render(
@@ -239,9 +240,7 @@ def printable() -> Response:
         activity,
         lambda: render_template("journey/printable.html", activity=activity, meta=activity.meta),
     )
-    events.record(
-        db(), journey.participation, events.PRINTABLE_DOWNLOADED, at=journey.now
-    )
+    events.record(db(), journey.participation, events.PRINTABLE_DOWNLOADED, at=journey.now)
     return send_file(
         path,
         mimetype="application/pdf",
@@ -260,13 +259,13 @@ def posttest() -> Response | str:
     return _attempt_form("journey/posttest.html", journey, attempt, Step.POSTTEST, [])
 
 
-def _evaluation_form(
-    journey: Journey, values: dict[str, Any], errors: dict[str, str]
-) -> str:
+def _evaluation_form(journey: Journey, values: dict[str, Any], errors: dict[str, str]) -> str:
     items = journey.activity.evaluation_items
     error_links = [
-        (item.id if not item.options else f"{item.id}-{item.options[0][0]}",
-         f"{item.prompt} — {errors[item.id]}")
+        (
+            item.id if not item.options else f"{item.id}-{item.options[0][0]}",
+            f"{item.prompt} — {errors[item.id]}",
+        )
         for item in items
         if item.id in errors
     ]

@@ -8,6 +8,8 @@ PyJWT accepts in place of a PEM, so nothing re-parses the key on each signature.
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from pylti1p3.deployment import Deployment as LtiDeployment
@@ -21,11 +23,21 @@ from lti_tool.models import Deployment, DeploymentStatus, Registration
 
 
 class DatabaseToolConf(ToolConfAbstract[Any]):
-    def __init__(self, session_factory: sessionmaker[Session], key_store: KeyStore) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        key_store: KeyStore,
+        cache_seconds: float = 5.0,
+    ) -> None:
         self._session_factory = session_factory
         self._key_store = key_store
         # An instance attribute: pylti1p3 keeps this dict on the class, shared by all.
         self.issuers_relation_types = {}
+        # A login and its launch look the registration up several times; a few seconds
+        # of memory saves those queries while a disabled platform still stops quickly.
+        self._cache_seconds = cache_seconds
+        self._cache: dict[tuple[str, str | None], tuple[float, Registration | None]] = {}
+        self._cache_lock = threading.Lock()
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         return False
@@ -34,6 +46,24 @@ class DatabaseToolConf(ToolConfAbstract[Any]):
         return True
 
     def registration_row(self, iss: str, client_id: str | None) -> Registration | None:
+        """The active registration (detached), or None."""
+        key = (iss, client_id)
+        now = time.monotonic()
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached and cached[0] > now:
+                return cached[1]
+        found = self._lookup(iss, client_id)
+        with self._cache_lock:
+            self._cache[key] = (now + self._cache_seconds, found)
+        return found
+
+    def forget(self) -> None:
+        """Drop cached registrations (after an admin changed one in this process)."""
+        with self._cache_lock:
+            self._cache.clear()
+
+    def _lookup(self, iss: str, client_id: str | None) -> Registration | None:
         with self._session_factory() as session:
             query = select(Registration).where(
                 Registration.issuer == iss, Registration.active.is_(True)

@@ -91,13 +91,6 @@ class ToolMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
         self.check_message(body)
         return body
 
-    def remember(self, launch_id: str, lifetime_seconds: int) -> None:
-        """Keep the launch in pylti1p3's storage port under our launch id, so services
-        built on pylti1p3 (``from_cache``) can restore it in any worker."""
-        self.set_launch_id(launch_id)
-        self._session_service.set_launch_data_lifetime(lifetime_seconds)
-        self._session_service.save_launch_data(launch_id, self._jwt["body"])
-
     # -- steps -------------------------------------------------------------------
     def verify_signature(self) -> dict[str, Any]:
         header = self._jwt.get("header", {})

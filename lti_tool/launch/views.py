@@ -157,9 +157,14 @@ def launch() -> Response | tuple[str, int] | str:
         raise
     launch_row = record_launch(session, registration, deployment, claims, svc.tokens.ttl_seconds)
     session.commit()
-    message_launch.remember(launch_row.id, svc.tokens.ttl_seconds)
     token = svc.tokens.issue(launch_row.id)
-    return redirect(url_for("home.start", launch_token=token), code=303)
+    response = redirect(url_for("home.start", launch_token=token), code=303)
+    # The state is spent: drop its cookies so repeated launches do not pile them up.
+    for name in (STATE_COOKIE_PREFIX + state, STATE_COOKIE_PREFIX + state + "-plain"):
+        if name in request.cookies:
+            response.delete_cookie(name, path="/lti/", secure=name.endswith(state),
+                                   samesite="None" if name.endswith(state) else None)
+    return response
 
 
 def _platform_origin(login_state: LoginState) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pylti1p3.deep_link import DeepLink
+from pylti1p3.deep_link import DeepLink, TDeepLinkData
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 from pylti1p3.registration import Registration as LtiRegistration
@@ -79,16 +79,14 @@ def response_claims(
     entries: Sequence[CatalogEntry],
     launch_url: str,
 ) -> tuple[DeepLink, dict[str, Any]]:
-    deep_link = DeepLink(
-        registration,
-        deployment_id,
-        {
-            "deep_link_return_url": settings.return_url,
-            "accept_types": [protocol.CONTENT_ITEM_RESOURCE_LINK],
-            "accept_presentation_document_targets": ["iframe", "window"],
-            "data": settings.data,
-        },
-    )
+    # DeepLink reads only the return URL and data from these settings.
+    request_settings: TDeepLinkData = {
+        "deep_link_return_url": settings.return_url,
+        "accept_types": ["ltiResourceLink"],
+        "accept_presentation_document_targets": ["iframe", "window"],
+        "data": settings.data,
+    }
+    deep_link = DeepLink(registration, deployment_id, request_settings)
     items = [
         content_item(entry, launch_url, with_line_item=settings.sends_line_items)
         for entry in entries

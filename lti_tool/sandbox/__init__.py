@@ -21,6 +21,7 @@ from flask import Flask
 
 from lti_tool.sandbox import (
     ags,
+    ags_scores,
     deep_linking,
     dynamic_registration,
     inspection,
@@ -65,6 +66,7 @@ def create_sandbox_app(settings: SandboxSettings) -> Flask:
         oidc.bp,
         oauth.bp,
         ags.bp,
+        ags_scores.bp,
         nrps.bp,
         deep_linking.bp,
         dynamic_registration.bp,

@@ -54,8 +54,13 @@ def test_validate_of_an_empty_path_fails(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def tool_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str,
-             engine: Engine, activities: Path) -> Path:
+def tool_env(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    database_url: str,
+    engine: Engine,
+    activities: Path,
+) -> Path:
     monkeypatch.setenv("LTI_TOOL_INSTANCE_DIR", str(tmp_path / "instance"))
     monkeypatch.setenv("LTI_TOOL_DATABASE_URL", database_url)
     monkeypatch.setenv("LTI_TOOL_SECRET_KEY", "catalog-tests-" + "k" * 40)
@@ -63,9 +68,7 @@ def tool_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str,
     return activities
 
 
-def test_load_defaults_to_the_configured_activities_folder(
-    tool_env: Path, engine: Engine
-) -> None:
+def test_load_defaults_to_the_configured_activities_folder(tool_env: Path, engine: Engine) -> None:
     first = CliRunner().invoke(activities_command, ["load"])
     again = CliRunner().invoke(activities_command, ["load", str(tool_env)])
 
@@ -84,6 +87,7 @@ def test_load_of_an_invalid_folder_prints_its_issues_and_loads_nothing(
     result = CliRunner().invoke(activities_command, ["load"])
 
     assert result.exit_code == 1
-    assert f"{tool_env / 'mini-activity'}/evaluation.yaml: required file is missing" in result.output
+    missing = f"{tool_env / 'mini-activity'}/evaluation.yaml: required file is missing"
+    assert missing in result.output
     with Session(engine) as session:
         assert session.scalars(select(ActivityVersion)).all() == []

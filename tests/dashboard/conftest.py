@@ -1,25 +1,19 @@
-"""Fixtures: a sandbox LMS (both flavours) trusted by the session's tool server, and one
-dashboard course per flavour with learners in every state."""
+"""Fixtures: the session's sandbox LMS and tool, and one dashboard course per flavour with
+learners in every state."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from lti_tool.extensions import ToolServices
-from placement.lms import FLAVOURS, Lms, running_lms
+from tests.conftest import Sandbox, Served
+from tests.placement.lms import FLAVOURS, Lms, prepared_lms
 
 from .scenario import DashboardCourse, build_scenario
 
 
 @pytest.fixture(scope="session")
-def lms(
-    tool, tool_services: ToolServices, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Lms]:  # type: ignore[no-untyped-def]
-    root = tmp_path_factory.mktemp("dashboard-lms")
-    with running_lms(tool_services, tool.app, tool.base_url, root, "dashboard") as running:
-        yield running
+def lms(tool: Served, sandbox: Sandbox) -> Lms:
+    return prepared_lms(tool.app, tool.base_url, sandbox.app, sandbox.base_url)
 
 
 @pytest.fixture(scope="session")

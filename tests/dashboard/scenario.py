@@ -12,9 +12,11 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lti_tool import protocol
 from lti_tool.catalog import current_version
 from lti_tool.db import utcnow
 from lti_tool.models import (
@@ -22,6 +24,7 @@ from lti_tool.models import (
     EvaluationResponse,
     Participation,
     Registration,
+    ResourceLink,
     User,
 )
 from lti_tool.models.grades import OutboxStatus, ScoreOutbox
@@ -29,7 +32,7 @@ from lti_tool.sandbox.flavours import FLAVOURS
 from lti_tool.sandbox.models import Course, Enrollment, Person
 from lti_tool.sandbox.seed import add_line_item, add_resource_link
 from lti_tool.sandbox.tools import find_registration
-from placement.lms import ACTIVITY, Lms
+from tests.placement.lms import ACTIVITY, Lms
 
 HOSTILE_NAMES = [
     ("<script>alert('x')</script>", "Smith"),
@@ -152,10 +155,15 @@ def tool_user(session: Session, issuer: str, learner: Learner) -> User:
     return user
 
 
-def participation(session: Session, user: User) -> Participation:
+def participation(session: Session, user: User, link: ResourceLink) -> Participation:
     version = current_version(session, ACTIVITY)
     assert version is not None
-    row = Participation(user_id=user.id, activity_slug=ACTIVITY, activity_version_id=version.id)
+    row = Participation(
+        user_id=user.id,
+        activity_slug=ACTIVITY,
+        activity_version_id=version.id,
+        resource_link_pk=link.id,
+    )
     session.add(row)
     session.flush()
     return row
@@ -201,6 +209,7 @@ def outbox(
         registration_id=registration.id,
         user_id=row.user_id,
         participation_id=row.id,
+        resource_link_pk=row.resource_link_pk,
         event_key=f"posttest:{uuid.uuid4().hex}",
         pair_key=f"dashboard:{row.user_id}",
         payload={"scoreGiven": 100},
@@ -226,13 +235,36 @@ ROLES = {
 DEAD_REASON = "the LMS refused the grade (400): the learner is not enrolled"
 
 
+def placed_link(lms: Lms, course: DashboardCourse) -> int:
+    """The tool's resource link of the course, recorded by a first instructor launch."""
+    browser = requests.Session()
+    launch = lms.driver(course.flavour).launch_form(
+        browser, course.instructor, course=course.lms_id
+    )
+    landed = browser.post(launch.action, data=launch.fields, allow_redirects=False, timeout=10)
+    link_id = launch.claims[protocol.CLAIM_RESOURCE_LINK]["id"]
+    assert landed.status_code == 303
+    with lms.services.session_factory() as session:
+        link = session.scalar(
+            select(ResourceLink)
+            .join(Registration, Registration.id == ResourceLink.registration_id)
+            .where(Registration.issuer == course.issuer, ResourceLink.resource_link_id == link_id)
+        )
+        assert link is not None
+        return link.id
+
+
 def build_scenario(lms: Lms, flavour: str) -> DashboardCourse:
     course = add_sandbox_course(lms, flavour)
     course.named = {role: course.learners[index] for role, index in ROLES.items()}
+    link_pk = placed_link(lms, course)
     with lms.services.session_factory.begin() as session:
+        link = session.get(ResourceLink, link_pk)
+        assert link is not None
 
         def started(role: str) -> Participation:
-            return participation(session, tool_user(session, course.issuer, course.learner(role)))
+            user = tool_user(session, course.issuer, course.learner(role))
+            return participation(session, user, link)
 
         attempt(session, started("in_progress"), "pretest", 1, 2, 5, False)
 
@@ -257,3 +289,18 @@ def build_scenario(lms: Lms, flavour: str) -> DashboardCourse:
         attempt(session, dead, "posttest", 1, 5, 5, True)
         outbox(session, dead, course.issuer, OutboxStatus.DEAD, DEAD_REASON)
     return course
+
+
+def add_unplaced_link(lms: Lms, course: DashboardCourse) -> str:
+    """A link added by hand in the LMS: it names no activity."""
+    flavour = FLAVOURS[course.flavour]
+    with lms.sandbox.write_lock, lms.sandbox.session() as session:
+        registration = find_registration(session, flavour, None)
+        sandbox_course = session.scalar(
+            select(Course).where(Course.flavour == course.flavour, Course.lms_id == course.lms_id)
+        )
+        assert registration is not None and sandbox_course is not None
+        link = add_resource_link(
+            session, flavour, registration, sandbox_course, title="Added by hand", custom={}
+        )
+        return link.resource_link_id

@@ -13,9 +13,9 @@ import requests
 from sqlalchemy import select
 
 from lti_tool.models.grades import OutboxStatus, ScoreOutbox
-from placement.lms import Lms, csrf_of, launch_token_url
+from tests.placement.lms import Lms, csrf_of, launch_token_url
 
-from .scenario import DEAD_REASON, DashboardCourse
+from .scenario import DEAD_REASON, DashboardCourse, add_unplaced_link
 
 ROW = re.compile(r'<tr data-sub="([^"]*)" data-status="([A-Z_]+)">(.*?)</tr>', re.S)
 
@@ -207,3 +207,17 @@ def test_failed_grades_can_be_sent_again_from_the_dashboard(
         assert row.resend_count == 1
         # Leave nothing for other tests' grade dispatchers to send.
         row.status = OutboxStatus.SUPERSEDED
+
+
+def test_a_link_without_an_activity_says_so_instead_of_listing_learners(
+    lms: Lms, course: DashboardCourse
+) -> None:
+    link_id = add_unplaced_link(lms, course)
+    browser = requests.Session()
+    page = lms.driver(course.flavour).launch(
+        browser, course.instructor, course=course.lms_id, resource_link_id=link_id
+    )
+    assert page.status_code == 200
+    assert page.url.endswith("/dashboard/")
+    assert 'id="no-activity"' in page.text
+    assert not ROW.findall(page.text)

@@ -57,9 +57,7 @@ def participation_of(tab: Browser, sub: str = "learner-1") -> Participation:
     from lti_tool.models import User
 
     with tab.tool.session() as session:
-        participation = session.scalar(
-            select(Participation).join(User).where(User.sub == sub)
-        )
+        participation = session.scalar(select(Participation).join(User).where(User.sub == sub))
         assert participation is not None
         session.expunge_all()
         return participation

@@ -47,8 +47,9 @@ class _Parser(HTMLParser):
         if tag in ("script", "style"):
             self._skip += 1
         elif tag == "form":
-            self._form = Form(values.get("action", ""), values.get("method", "get").lower(),
-                              attrs=values)
+            self._form = Form(
+                values.get("action", ""), values.get("method", "get").lower(), attrs=values
+            )
             self.forms.append(self._form)
         elif tag == "input" and self._form is not None:
             kind, name = values.get("type", "text"), values.get("name", "")

@@ -55,8 +55,9 @@ def test_learner_on_a_link_without_activity_is_told_it_is_not_set_up(
 
     assert "Your instructor has not set up this activity yet" in page.text
     assert page.forms == []
-    refused = learner.post_raw(learner.url("/choose"), {"csrf_token": learner.csrf,
-                                                        "activity": "mini-activity"})
+    refused = learner.post_raw(
+        learner.url("/choose"), {"csrf_token": learner.csrf, "activity": "mini-activity"}
+    )
     assert refused.status_code == 200 and _link_slug(tool) is None
 
 

@@ -82,7 +82,7 @@ def _download(tab, url: str) -> tuple[int, str, bytes]:  # type: ignore[no-untyp
 
 
 def test_printable_version_is_a_pdf_of_every_section_cached_per_version(
-    launch: LaunchFactory,
+    launch: LaunchFactory, weasyprint_loaded: None
 ) -> None:
     tab = launch()
     section = begin(tab)

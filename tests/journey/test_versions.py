@@ -58,7 +58,7 @@ def test_the_bundled_activity_runs_through_the_same_engine(
 ) -> None:
     activity, issues = validate_folder(CERVICAL_DYSTONIA)
     if activity is None:
-        pytest.skip(f"configs/activities/cervical-dystonia is still being written ({len(issues)} issues)")
+        pytest.skip(f"cervical-dystonia is still being written ({len(issues)} issues)")
     write_activity(tool.activities_dir, source=CERVICAL_DYSTONIA)
     tool.reload()
     tab = launch(slug="cervical-dystonia", link="link-cd")

@@ -49,4 +49,3 @@ def test_after_expiration_content_is_readable_but_credit_cannot_be_earned(
         assert page.status == 410, path
         assert "Credit can no longer be earned" in page.text
         assert page.link("Read the content")
-

@@ -1,20 +1,14 @@
-"""Fixtures: a sandbox LMS (both flavours) trusted by the session's tool server."""
+"""Fixtures: the session's sandbox LMS and tool, ready for placement."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from lti_tool.extensions import ToolServices
+from tests.conftest import Sandbox, Served
 
-from .lms import Lms, running_lms
+from .lms import Lms, prepared_lms
 
 
 @pytest.fixture(scope="session")
-def lms(
-    tool, tool_services: ToolServices, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Lms]:  # type: ignore[no-untyped-def]
-    root = tmp_path_factory.mktemp("placement-lms")
-    with running_lms(tool_services, tool.app, tool.base_url, root, "placement") as running:
-        yield running
+def lms(tool: Served, sandbox: Sandbox) -> Lms:
+    return prepared_lms(tool.app, tool.base_url, sandbox.app, sandbox.base_url)

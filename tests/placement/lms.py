@@ -1,20 +1,16 @@
-"""A sandbox LMS serving both flavours for the placement and dashboard tests.
+"""The session's sandbox LMS and tool, as the placement and dashboard tests use them.
 
-Each instance gets its own Canvas issuer (Canvas's issuer is a constant, so two sandboxes
-in one test session would otherwise claim the same registration in the tool's database).
-The tool under test trusts both flavours, the bundled activities are loaded, and the
-placement and dashboard blueprints are registered on the served tool app if ``create_app``
-does not register them already.
+Built on the shared ``tool`` and ``sandbox`` fixtures (tests/conftest.py): the bundled
+activities are loaded (plus the test fixture activity, so two are open), and the placement
+and dashboard blueprints are registered on the served tool app when ``create_app`` has not
+registered them already.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,15 +20,7 @@ from flask import Flask
 from lti_tool.catalog import load_activities
 from lti_tool.config import PROJECT_ROOT
 from lti_tool.extensions import ToolServices
-from lti_tool.platforms import add_platform
-from lti_tool.sandbox import (
-    SandboxSettings,
-    ToolSettings,
-    create_sandbox_app,
-    platform_registration,
-    sandbox_of,
-    serve_in_thread,
-)
+from lti_tool.sandbox import platform_registration, sandbox_of
 from lti_tool.sandbox.driver import SandboxDriver
 from lti_tool.sandbox.sandbox import Sandbox
 
@@ -79,44 +67,21 @@ def wire_blueprints(app: Flask) -> None:
 
     for blueprint in (placement_bp, dashboard_bp):
         if blueprint.name not in app.blueprints:
+            if app._got_first_request:
+                raise RuntimeError(
+                    f"create_app does not register the {blueprint.name!r} blueprint and the tool "
+                    "has already served requests, so it cannot be added now"
+                )
             app.register_blueprint(blueprint)
 
 
-@contextmanager
-def running_lms(
-    services: ToolServices, tool_app: Flask, tool_base_url: str, root: Path, name: str
-) -> Iterator[Lms]:
+def prepared_lms(tool_app: Flask, tool_base_url: str, sandbox_app: Flask, sandbox_url: str) -> Lms:
     wire_blueprints(tool_app)
-    app = create_sandbox_app(
-        SandboxSettings(
-            base_url="http://localhost:0",
-            database_path=root / "sandbox.sqlite",
-            keys_dir=root / "keys",
-            tool=ToolSettings(tool_base_url),
-            canvas_issuer=f"https://canvas-{name}.sandbox.test",
-        )
-    )
-    base_url, stop = serve_in_thread(app, "127.0.0.1", 0)
+    services: ToolServices = tool_app.extensions["lti_tool"]
     with services.session_factory.begin() as session:
-        for flavour in FLAVOURS:
-            platform = platform_registration(app, flavour)
-            add_platform(
-                session,
-                issuer=platform["issuer"],
-                client_id=platform["client_id"],
-                auth_login_url=platform["auth_login_url"],
-                auth_token_url=platform["auth_token_url"],
-                key_set_url=platform["key_set_url"],
-                deployment_ids=platform["deployment_ids"],
-                name=f"Sandbox {flavour} ({name})",
-                product_family=flavour,
-            )
         load_activities(session, PROJECT_ROOT / "configs" / "activities")
         load_activities(session, PROJECT_ROOT / "tests" / "fixtures" / "activities")
-    try:
-        yield Lms(app, base_url, tool_base_url, services)
-    finally:
-        stop()
+    return Lms(sandbox_app, sandbox_url, tool_base_url, services)
 
 
 class _Inputs(HTMLParser):

@@ -16,7 +16,7 @@ import requests
 from sqlalchemy import select
 
 from lti_tool import protocol
-from lti_tool.models import ResourceLink
+from lti_tool.models import Registration, ResourceLink
 from lti_tool.sandbox.forms import HtmlForm, parse_forms
 
 from .lms import (
@@ -142,7 +142,13 @@ def test_placed_activity_comes_back_as_a_signed_graded_link_that_launches_it(
         lms.launch_claims(landed.headers["Location"])[protocol.CLAIM_CUSTOM]["activity"] == ACTIVITY
     )
     with lms.services.session_factory() as session:
-        link = session.scalar(select(ResourceLink).where(ResourceLink.resource_link_id == link_id))
+        link = session.scalar(
+            select(ResourceLink)
+            .join(Registration, Registration.id == ResourceLink.registration_id)
+            .where(
+                Registration.issuer == lms.issuer(flavour), ResourceLink.resource_link_id == link_id
+            )
+        )
         assert link is not None
         assert link.activity_slug == ACTIVITY
         assert link.lineitem_url and link.lineitem_url.split("?")[0].endswith(

@@ -32,7 +32,7 @@ class Flavour:
     product_family_code: str
     version: str
     context_type: str
-    # The first numbers the LMS hands out, so URLs look like the brief's examples.
+    # First numbers handed out, so URLs look lived-in (Canvas line_items/31, Moodle lineitems/7).
     first_line_item_id: int
     first_resource_link_id: int
     first_type_id: int

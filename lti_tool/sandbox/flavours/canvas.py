@@ -1,6 +1,6 @@
 """The Canvas flavour: URLs, identifiers, roles and claims the way Canvas sends them.
 
-Canvas LTI 1.3 / LTI Advantage: https://developerdocs.instructure.com/services/canvas/external-tools/lti
+Reference: Canvas's own implementation, instructure/canvas-lms app/controllers/lti/ims/.
 Every Canvas quirk the sandbox imitates is commented where it is produced.
 """
 

@@ -1,6 +1,6 @@
 """The Moodle flavour: URLs, identifiers, roles and claims the way Moodle (mod_lti) sends them.
 
-Moodle LTI 1.3 platform: https://docs.moodle.org/en/LTI_Advantage
+Reference: Moodle's own implementation, moodle/moodle mod/lti/ (services, openid-registration.php).
 Every Moodle quirk the sandbox imitates is commented where it is produced.
 """
 
