@@ -117,10 +117,12 @@ def test_malformed_token_is_refused(canvas: SandboxDriver, tool_services: ToolSe
 def test_replayed_launch_is_refused(canvas: SandboxDriver, tool_services: ToolServices) -> None:
     session = requests.Session()
     form = canvas.launch_form(session, "learner08")
+    cookies = session.cookies.get_dict()  # a replay brings the state cookie back too
     first = session.post(form.action, data=form.fields, timeout=10)
     assert first.status_code == 200
     before = row_counts(tool_services)
-    replay = session.post(form.action, data=form.fields, timeout=10, allow_redirects=False)
+    replay = requests.post(form.action, data=form.fields, cookies=cookies, timeout=10,
+                           allow_redirects=False)
     assert replay.status_code == 409
     assert row_counts(tool_services) == before
 
