@@ -27,9 +27,20 @@ def main() -> None:
 @click.option("--sandbox-port", default=5001, show_default=True, type=int)
 def serve(host: str, port: int, sandbox_port: int) -> None:
     """Serve the tool (and, in the embedded default, the sandbox LMS beside it)."""
+    import os
+    from dataclasses import replace
+    from urllib.parse import urlsplit
+
     from lti_tool.devserver import run_dev
 
-    run_dev(_settings(), host=host, port=port, sandbox_port=sandbox_port)
+    settings = _settings()
+    # Without an explicit public URL, the tool and the sandbox are where they listen.
+    if not os.environ.get("LTI_TOOL_BASE_URL"):
+        settings = replace(settings, base_url=f"http://{host}:{port}")
+    if not os.environ.get("LTI_TOOL_SANDBOX_BASE_URL"):
+        sandbox_host = urlsplit(settings.sandbox_base_url).hostname or "localhost"
+        settings = replace(settings, sandbox_base_url=f"http://{sandbox_host}:{sandbox_port}")
+    run_dev(settings, host=host, port=port, sandbox_port=sandbox_port)
 
 
 # -- database -----------------------------------------------------------------------

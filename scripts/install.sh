@@ -38,7 +38,7 @@ fi
 
 if (( want_test )) && [[ ! -f node_modules/axe-core/axe.min.js ]]; then
   if command -v npm >/dev/null 2>&1; then
-    npm install --no-audit --no-fund --silent axe-core@4 >/dev/null
+    npm ci --no-audit --no-fund --silent >/dev/null
   else
     echo "npm not found: the accessibility checks will be skipped" >&2
   fi

@@ -24,7 +24,7 @@ COLUMNS = (
     "Pre-test best (%)",
     "Post-test best (%)",
     "Grade delivery",
-    "In LMS roster",
+    "LMS membership",
 )
 # Tab and carriage return too: some spreadsheets strip them and then read the formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -53,7 +53,7 @@ def dashboard_csv(dashboard: Dashboard) -> str:
                 score_text(row.pretest),
                 score_text(row.posttest),
                 row.delivery.text if row.delivery else "",
-                "yes" if row.in_roster else "no",
+                row.membership.value,
             )
         )
     # A byte-order mark makes Excel read the file as UTF-8 (accented names stay intact).

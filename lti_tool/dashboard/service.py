@@ -8,6 +8,7 @@ roster could not be read) are shown too, marked as such.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -39,6 +40,15 @@ class GradeDelivery:
         return f"{self.state}: {self.detail}" if self.detail else self.state
 
 
+class Membership(enum.StrEnum):
+    """The learner's enrolment as the LMS roster gives it."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    NOT_IN_ROSTER = "not in roster"
+    UNKNOWN = "unknown"  # the roster could not be read
+
+
 @dataclass(frozen=True)
 class LearnerRow:
     sub: str
@@ -48,7 +58,7 @@ class LearnerRow:
     pretest: Fraction | None
     posttest: Fraction | None
     delivery: GradeDelivery | None
-    in_roster: bool
+    membership: Membership
 
 
 @dataclass(frozen=True)
@@ -197,6 +207,12 @@ def _progress(
     return found
 
 
+def _membership(member: Member | None, roster_read: bool) -> Membership:
+    if member is not None:
+        return Membership.ACTIVE if member.is_active else Membership.INACTIVE
+    return Membership.NOT_IN_ROSTER if roster_read else Membership.UNKNOWN
+
+
 def _user_name(user: User) -> str:
     return user.name or " ".join(part for part in (user.given_name, user.family_name) if part)
 
@@ -243,7 +259,7 @@ def build_dashboard(
                 pretest=facts[1] if facts else None,
                 posttest=facts[2] if facts else None,
                 delivery=facts[3] if facts else None,
-                in_roster=member is not None,
+                membership=_membership(member, roster is not None),
             )
         )
     rows.sort(key=_sort_key)

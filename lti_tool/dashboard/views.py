@@ -73,11 +73,15 @@ def export() -> Response:
 
 @bp.post("/resend")
 def resend() -> WerkzeugResponse:
+    """Requeue this course's dead letters (this link's, for a launch without a course)."""
     launch = current_launch()
-    scope = (
-        {"context_pk": launch.context.id}
-        if launch.context is not None
-        else {"resource_link_pk": launch.resource_link.id if launch.resource_link else -1}
-    )
-    requeued = resend_all_dead(db(), registration_id=launch.registration.id, **scope)
+    requeued: list[int] = []
+    if launch.context is not None:
+        requeued = resend_all_dead(
+            db(), registration_id=launch.registration.id, context_pk=launch.context.id
+        )
+    elif launch.resource_link is not None:
+        requeued = resend_all_dead(
+            db(), registration_id=launch.registration.id, resource_link_pk=launch.resource_link.id
+        )
     return redirect(url_for("dashboard.index", resent=len(requeued)), code=303)

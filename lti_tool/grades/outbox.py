@@ -16,6 +16,7 @@ Dead letters are listed and resent from here (the dashboard, the admin console a
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import weakref
@@ -31,7 +32,7 @@ from lti_tool import protocol
 from lti_tool.db import utcnow
 from lti_tool.grades import payloads
 from lti_tool.models import Attempt, Participation, ResourceLink
-from lti_tool.models.grades import OutboxStatus, ScoreOutbox
+from lti_tool.models.grades import GradeLineItem, OutboxStatus, ScoreOutbox
 
 log = logging.getLogger("lti_tool.grades")
 
@@ -107,6 +108,24 @@ def _grade_target(session: Session, participation: Participation) -> ResourceLin
     return link
 
 
+def score_pair_key(user_id: int, line_item_url: str | None, resource_link_pk: int) -> str:
+    """The learner and the line item a score goes to; their scores are sent one at a time.
+
+    When the line item is not known yet (the launch named none and it is still to be found
+    or created), the placement stands in for it: it is the placement's line item.
+    """
+    target = line_item_url or f"resource-link:{resource_link_pk}"
+    return hashlib.sha256(f"{user_id}\n{target}".encode()).hexdigest()
+
+
+def _resolved_line_item(session: Session, resource_link_pk: int) -> str | None:
+    return session.scalar(
+        select(GradeLineItem.line_item_url).where(
+            GradeLineItem.resource_link_pk == resource_link_pk
+        )
+    )
+
+
 def _enqueue(
     session: Session,
     participation: Participation,
@@ -129,7 +148,8 @@ def _enqueue(
     session.execute(
         select(Participation.id).where(Participation.id == participation.id).with_for_update()
     )
-    pair_key = f"{link.id}:{participation.user_id}"
+    line_item_url = link.lineitem_url or _resolved_line_item(session, link.id)
+    pair_key = score_pair_key(participation.user_id, line_item_url, link.id)
     previous = session.scalar(
         select(func.max(ScoreOutbox.score_timestamp)).where(ScoreOutbox.pair_key == pair_key)
     )
@@ -159,7 +179,7 @@ def _enqueue(
         resource_link_pk=link.id,
         event_key=event_key,
         pair_key=pair_key,
-        line_item_url=link.lineitem_url,
+        line_item_url=line_item_url,
         lineitems_url=link.lineitems_url,
         resource_id=participation.activity_slug,
         label=link.title or participation.activity_slug,

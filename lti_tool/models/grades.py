@@ -5,8 +5,8 @@ AGS 2.0 https://www.imsglobal.org/spec/lti-ags/v2p0/ §3.4 (score publish servic
 
 A score is written to ``grade_outbox`` in the same transaction as the attempt that produced
 it, with its payload (timestamp included) frozen, so a crash never loses it and a resend is
-byte-for-byte the same score. The dispatcher claims rows with a lease; the per-pair key
-(resource link, user) keeps one learner's scores for one line item strictly in order.
+byte-for-byte the same score. The dispatcher claims rows with a lease; the pair key
+(learner, line item) keeps one learner's scores for one line item strictly in order.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class ScoreOutbox(Base):
     )
     # "posttest:<attempt public id>" or "completed".
     event_key: Mapped[str] = mapped_column(String(96))
-    # "<resource_link_pk>:<user_id>": one learner on one line item; rows of a pair go in order.
+    # One learner on one line item (see outbox.score_pair_key): its rows go out in order.
     pair_key: Mapped[str] = mapped_column(String(64))
     # From the launch's AGS claim when it named a line item; otherwise found or created
     # through lineitems_url (see GradeLineItem) and filled in before the first send.

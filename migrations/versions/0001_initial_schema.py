@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 15:35:49.009798
+Create Date: 2026-11-28 15:49:29.926582
 """
 
 from __future__ import annotations
@@ -57,6 +57,33 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_lti_storage")),
     )
     op.create_table(
+        "operator_login_attempts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("username", sa.String(length=150), nullable=False),
+        sa.Column("ip", sa.String(length=64), nullable=False),
+        sa.Column("succeeded", sa.Boolean(), nullable=False),
+        sa.Column("at", lti_tool.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_operator_login_attempts")),
+    )
+    with op.batch_alter_table("operator_login_attempts", schema=None) as batch_op:
+        batch_op.create_index("ix_operator_login_attempts_ip_at", ["ip", "at"], unique=False)
+        batch_op.create_index(
+            "ix_operator_login_attempts_username_at", ["username", "at"], unique=False
+        )
+
+    op.create_table(
+        "operators",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("username", sa.String(length=150), nullable=False),
+        sa.Column("password_hash", sa.String(length=255), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("session_epoch", sa.Integer(), nullable=False),
+        sa.Column("created_at", lti_tool.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_login_at", lti_tool.db.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_operators")),
+        sa.UniqueConstraint("username", name=op.f("uq_operators_username")),
+    )
+    op.create_table(
         "platform_access_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cache_key", sa.String(length=64), nullable=False),
@@ -76,6 +103,15 @@ def upgrade() -> None:
         sa.Column("jwks", sa.JSON(), nullable=False),
         sa.Column("fetched_at", lti_tool.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key_set_url", name=op.f("pk_platform_key_sets")),
+    )
+    op.create_table(
+        "registration_policy",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("require_approval", sa.Boolean(), nullable=False),
+        sa.Column("trust_new_deployments", sa.Boolean(), nullable=False),
+        sa.Column("updated_by", sa.String(length=255), nullable=False),
+        sa.Column("updated_at", lti_tool.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_registration_policy")),
     )
     op.create_table(
         "registrations",
@@ -185,6 +221,35 @@ def upgrade() -> None:
             batch_op.f("ix_login_states_expires_at"), ["expires_at"], unique=False
         )
 
+    op.create_table(
+        "registration_records",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("registration_id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column(
+            "approval",
+            sa.Enum("APPROVED", "PENDING", name="approvalstate", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("approval_reason", sa.String(length=1024), nullable=False),
+        sa.Column("decided_by", sa.String(length=150), nullable=True),
+        sa.Column("decided_at", lti_tool.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("openid_configuration_url", sa.String(length=2048), nullable=True),
+        sa.Column("platform_version", sa.String(length=64), nullable=False),
+        sa.Column("requested_scopes", sa.JSON(), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.Column("created_at", lti_tool.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["registration_id"],
+            ["registrations.id"],
+            name=op.f("fk_registration_records_registration_id_registrations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_registration_records")),
+        sa.UniqueConstraint(
+            "registration_id", name=op.f("uq_registration_records_registration_id")
+        ),
+    )
     op.create_table(
         "resource_links",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -516,6 +581,7 @@ def downgrade() -> None:
     op.drop_table("launches")
     op.drop_table("grade_line_items")
     op.drop_table("resource_links")
+    op.drop_table("registration_records")
     with op.batch_alter_table("login_states", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_login_states_expires_at"))
 
@@ -524,8 +590,15 @@ def downgrade() -> None:
     op.drop_table("contexts")
     op.drop_table("users")
     op.drop_table("registrations")
+    op.drop_table("registration_policy")
     op.drop_table("platform_key_sets")
     op.drop_table("platform_access_tokens")
+    op.drop_table("operators")
+    with op.batch_alter_table("operator_login_attempts", schema=None) as batch_op:
+        batch_op.drop_index("ix_operator_login_attempts_username_at")
+        batch_op.drop_index("ix_operator_login_attempts_ip_at")
+
+    op.drop_table("operator_login_attempts")
     op.drop_table("lti_storage")
     op.drop_table("launch_failures")
     with op.batch_alter_table("activity_versions", schema=None) as batch_op:

@@ -42,6 +42,20 @@ HOSTILE_NAMES = [
     ("Rosa", "Jiménez"),
 ]
 PLAIN_NAMES = [(f"Learner{n:02d}", f"Family{n:02d}") for n in range(21)]
+# Which learner (by position) is in which state.
+ROLES = {
+    "not_started": 0,
+    "formula_passed": 1,
+    "in_progress": 5,
+    "posttest_failed": 6,
+    "passed": 7,
+    "evaluation_done": 8,
+    "dead_letter": 9,
+    "inactive": 10,
+}
+# The person's position in the course (the instructor is 0, learners follow).
+INACTIVE_OFFSET = ROLES["inactive"] + 1
+DEAD_REASON = "the LMS refused the grade (400): the learner is not enrolled"
 
 
 @dataclass
@@ -107,7 +121,11 @@ def add_sandbox_course(lms: Lms, flavour_name: str) -> DashboardCourse:
             session.add(person)
             session.add(
                 Enrollment(
-                    course=course, person=person, role="instructor" if offset == 0 else "learner"
+                    course=course,
+                    person=person,
+                    role="instructor" if offset == 0 else "learner",
+                    # One learner's enrolment is suspended (NRPS status Inactive).
+                    status="Inactive" if offset == INACTIVE_OFFSET else "Active",
                 )
             )
         registration = find_registration(session, flavour, None)
@@ -221,18 +239,6 @@ def outbox(
     session.add(score)
     session.flush()
     return score
-
-
-ROLES = {
-    "not_started": 0,
-    "formula_passed": 1,
-    "in_progress": 5,
-    "posttest_failed": 6,
-    "passed": 7,
-    "evaluation_done": 8,
-    "dead_letter": 9,
-}
-DEAD_REASON = "the LMS refused the grade (400): the learner is not enrolled"
 
 
 def placed_link(lms: Lms, course: DashboardCourse) -> int:

@@ -76,7 +76,9 @@ def test_the_dashboard_reads_every_roster_page_and_shows_where_each_learner_stan
         "passed": "PASSED",
         "evaluation_done": "EVALUATION_DONE",
         "dead_letter": "PASSED",
+        "inactive": "NOT_STARTED",
     }
+    assert table[course.learner("inactive").sub][1][0].endswith("(inactive in the LMS)")
     _, cells = table[course.learner("posttest_failed").sub]
     assert cells[3:5] == ["20.00%", "40.00%"]
     _, cells = table[course.learner("passed").sub]
@@ -119,6 +121,8 @@ def test_the_csv_export_holds_the_table_with_formula_cells_made_harmless(
     assert formula[0] == "'" + course.learner("formula_passed").name
     assert formula[3:6] == ["passed", "", "80.00"]
     assert by_sub[course.learner("evaluation_done").sub][6] == "delivered"
+    assert by_sub[course.learner("inactive").sub][7] == "inactive"
+    assert by_sub[course.learner("passed").sub][7] == "active"
     names = {line[0] for line in body}
     assert "'+1 Plus" in names
     assert "'@SUM(A1) At" in names

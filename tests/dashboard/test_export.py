@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 
 from lti_tool.dashboard.export import COLUMNS, csv_filename, dashboard_csv, safe_cell
-from lti_tool.dashboard.service import Dashboard, GradeDelivery, LearnerRow
+from lti_tool.dashboard.service import Dashboard, GradeDelivery, LearnerRow, Membership
 from lti_tool.dashboard.status import LearnerStatus
 
 
@@ -36,7 +36,7 @@ def row(name: str, **fields: object) -> LearnerRow:
         "pretest": None,
         "posttest": None,
         "delivery": None,
-        "in_roster": True,
+        "membership": Membership.ACTIVE,
     }
     values.update(fields)
     return LearnerRow(**values)  # type: ignore[arg-type]
@@ -57,7 +57,7 @@ def test_the_csv_has_a_header_and_one_line_per_learner_with_exact_percentages() 
                 posttest=Fraction(5, 6),
                 delivery=GradeDelivery("failed", "Moodle refused the grade"),
             ),
-            row("Amina Haddad", in_roster=False),
+            row("Amina Haddad", membership=Membership.NOT_IN_ROSTER),
         ),
     )
     text = dashboard_csv(dashboard)
@@ -72,9 +72,9 @@ def test_the_csv_has_a_header_and_one_line_per_learner_with_exact_percentages() 
         "33.33",
         "83.33",
         "failed: Moodle refused the grade",
-        "yes",
+        "active",
     ]
-    assert lines[2] == ["Amina Haddad", "", "sub-1", "not started", "", "", "", "no"]
+    assert lines[2] == ["Amina Haddad", "", "sub-1", "not started", "", "", "", "not in roster"]
 
 
 def test_the_file_name_keeps_only_safe_characters() -> None:

@@ -243,3 +243,20 @@ def test_the_picker_refuses_a_launch_that_is_not_a_deep_linking_request(lms: Lms
     )
     assert page.status_code == 400
     assert "This launch cannot add activities" in page.text
+
+
+@pytest.mark.parametrize(
+    ("flavour", "user"),
+    [("canvas", "ta"), ("moodle", "ta"), ("canvas", "admin"), ("moodle", "admin")],
+)
+def test_teaching_assistants_and_administrators_may_place_activities(
+    lms: Lms, flavour: str, user: str
+) -> None:
+    # Canvas sends a TA as membership/Instructor#TeachingAssistant and an admin as an
+    # institution Administrator; Moodle sends a TA as Instructor and a site admin with both.
+    page = lms.driver(flavour).launch(
+        requests.Session(), user, user, message_type=DEEP_LINKING, accept_multiple=False
+    )
+    assert page.status_code == 200
+    assert "/placement/" in page.url
+    assert [field for field in inputs(page.text) if field.get("name") == "activity"]

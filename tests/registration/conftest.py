@@ -1,0 +1,10 @@
+"""Fixtures for the registration tests (shared with the console tests, see fixtures.py)."""
+
+from tests.registration.fixtures import (  # noqa: F401  (fixtures)
+    console_services,
+    console_tool,
+    from_address,
+    make_lms,
+    operator,
+    signed_in,
+)

@@ -1,0 +1,182 @@
+"""Fixtures shared by the registration and console tests.
+
+``console_tool`` is the session's tool server when ``create_app`` registers the
+registration and console blueprints, and otherwise a second tool server on the same
+database with them registered. ``operator`` makes a console operator; ``signed_in`` a
+``requests`` session signed in as one. ``from_address`` gives a client that connects from
+its own loopback address, so sign-in throttling by address in one test never reaches another.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from flask import Flask
+from requests.adapters import HTTPAdapter
+
+from lti_tool import create_app
+from lti_tool.admin.operators import create_operator
+from lti_tool.db import transaction
+from lti_tool.extensions import ToolServices
+from lti_tool.sandbox import SandboxSettings, create_sandbox_app
+from lti_tool.sandbox.forms import HtmlForm, parse_forms
+from tests.conftest import Served, serve, tool_settings_for, unique
+
+OPERATOR_PASSWORD = "correct horse battery staple"
+
+
+def wire_console(app: Flask) -> Flask:
+    """Register the registration and console blueprints unless create_app already did."""
+    from lti_tool import admin
+    from lti_tool.registration import views
+
+    if "registration" not in app.blueprints:
+        app.register_blueprint(views.bp)
+    if "admin" not in app.blueprints:
+        app.register_blueprint(admin.bp)
+    return app
+
+
+@pytest.fixture(scope="session")
+def console_tool(
+    tool: Served, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    if "admin" in tool.app.blueprints and "registration" in tool.app.blueprints:
+        yield tool
+        return
+    root = tmp_path_factory.mktemp("console-tool")
+    served = serve(
+        "127.0.0.1",
+        lambda base_url: wire_console(create_app(tool_settings_for(base_url, database_url, root))),
+    )
+    yield served
+    served.stop()
+    served.app.extensions["lti_tool"].engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def console_services(console_tool: Served) -> ToolServices:
+    services: ToolServices = console_tool.app.extensions["lti_tool"]
+    return services
+
+
+@dataclass(frozen=True)
+class OperatorLogin:
+    username: str
+    password: str
+
+
+@pytest.fixture
+def operator(console_services: ToolServices) -> OperatorLogin:
+    username = unique("op-")
+    with transaction(console_services.session_factory) as session:
+        create_operator(session, username, OPERATOR_PASSWORD)
+    return OperatorLogin(username, OPERATOR_PASSWORD)
+
+
+class _SourceAddressAdapter(HTTPAdapter):
+    def __init__(self, address: str) -> None:
+        self._address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self._address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def client_from(address: str) -> requests.Session:
+    client = requests.Session()
+    adapter = _SourceAddressAdapter(address)
+    client.mount("http://", adapter)
+    return client
+
+
+@pytest.fixture
+def from_address() -> str:
+    """A loopback address no other test connects from."""
+    return f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(2, 254)}"
+
+
+def form_in(page: requests.Response, action_contains: str = "") -> HtmlForm:
+    forms = [form for form in parse_forms(page.text, page.url) if action_contains in form.action]
+    assert forms, f"no form with {action_contains!r} on {page.url} ({page.status_code})"
+    return forms[0]
+
+
+def csrf_of(page: requests.Response) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, f"no CSRF token on {page.url}"
+    return match.group(1)
+
+
+def sign_in(
+    client: requests.Session, base_url: str, username: str, password: str
+) -> requests.Response:
+    page = client.get(f"{base_url}/admin/login", timeout=10)
+    return client.post(
+        f"{base_url}/admin/login",
+        data={"username": username, "password": password, "csrf_token": csrf_of(page)},
+        timeout=10,
+        allow_redirects=False,
+    )
+
+
+@pytest.fixture
+def signed_in(console_tool: Served, operator: OperatorLogin, from_address: str) -> requests.Session:
+    client = client_from(from_address)
+    response = sign_in(client, console_tool.base_url, operator.username, operator.password)
+    assert response.status_code == 302, response.text
+    return client
+
+
+def post_form(
+    client: requests.Session, page: requests.Response, action_contains: str, **changes: str
+) -> requests.Response:
+    form = form_in(page, action_contains)
+    fields = {**form.fields, **changes}
+    return client.post(form.action, data=fields, timeout=15, allow_redirects=False)
+
+
+@dataclass
+class Lms:
+    """A sandbox LMS of the test's own, for settings the session's sandbox does not have."""
+
+    served: Served
+
+    @property
+    def base_url(self) -> str:
+        return self.served.base_url
+
+
+@pytest.fixture
+def make_lms(tmp_path: Path) -> Iterator[Any]:
+    started: list[Served] = []
+
+    def make(**settings: Any) -> Lms:
+        root = tmp_path / unique("lms-")
+
+        def build(base_url: str) -> Flask:
+            return create_sandbox_app(
+                SandboxSettings(
+                    base_url=base_url,
+                    database_path=root / "sandbox.sqlite3",
+                    keys_dir=root / "keys",
+                    canvas_issuer=f"https://canvas-{unique()}.sandbox.test",
+                    **settings,
+                )
+            )
+
+        served = serve("localhost", build)
+        started.append(served)
+        return Lms(served)
+
+    yield make
+    for served in started:
+        served.stop()
