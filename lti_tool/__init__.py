@@ -62,14 +62,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["lti_tool"] = services
 
     from lti_tool import web
+    from lti_tool.dashboard.views import bp as dashboard_bp
     from lti_tool.home.views import bp as home_bp
     from lti_tool.launch.pages import template_globals
     from lti_tool.launch.views import bp as launch_bp
+    from lti_tool.placement.views import bp as placement_bp
 
     web.install(app)
     app.context_processor(template_globals)
-    app.register_blueprint(launch_bp)
-    app.register_blueprint(home_bp)
+    for blueprint in (launch_bp, home_bp, placement_bp, dashboard_bp):
+        app.register_blueprint(blueprint)
 
     @app.route("/health")
     def health() -> dict[str, str]:

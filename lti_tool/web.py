@@ -75,8 +75,12 @@ def frame_ancestors(registered: frozenset[str], claims: dict[str, Any] | None) -
 
 def install(app: Flask) -> None:
     registered_origins = RegisteredOrigins()
+
     @app.after_request
     def _commit_and_secure(response: Response) -> Response:
+        # Read the launch before the session ends: afterwards its rows are detached.
+        launch = getattr(g, "launch", None)
+        claims = launch.claims if launch else None
         session = g.pop("db_session", None)
         if session is not None:
             try:
@@ -89,8 +93,6 @@ def install(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         if "Content-Security-Policy" not in response.headers:
-            launch = getattr(g, "launch", None)
-            claims = launch.claims if launch else None
             response.headers["Content-Security-Policy"] = (
                 f"frame-ancestors {frame_ancestors(registered_origins.get(), claims)}; "
                 "object-src 'none'; base-uri 'self'"
@@ -106,8 +108,13 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(LaunchError)
     def _launch_error(error: LaunchError) -> tuple[str, int]:
+        # Render while the launch's rows are still readable, then drop the request's work:
+        # nothing from a refused request is kept.
+        page = render_template(
+            "errors/launch_error.html", error=error, retry=getattr(error, "retry", None)
+        )
         session = g.pop("db_session", None)
-        if session is not None:  # nothing from a refused request is kept
+        if session is not None:
             session.rollback()
             session.close()
         issuer = request.values.get("iss", "") or getattr(error, "issuer", "")
@@ -123,10 +130,7 @@ def install(app: Flask) -> None:
                     detail=error.detail[:2000],
                 )
             )
-        return (
-            render_template("errors/launch_error.html", error=error, retry=getattr(error, "retry", None)),
-            error.status,
-        )
+        return page, error.status
 
     @app.errorhandler(404)
     def _not_found(_error: Any) -> tuple[str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import event
 from werkzeug.wrappers import Response
 
 from lti_tool.admin import queries
@@ -54,6 +55,13 @@ def _checked(name: str) -> bool:
     return request.form.get(name) == "on"
 
 
+def _registrations_changed() -> None:
+    # Logins cache registrations for a few seconds; once the change is committed, this
+    # worker forgets them so the next launch sees it.
+    tool_conf = services().tool_conf
+    event.listen(db(), "after_commit", lambda _session: tool_conf.forget(), once=True)
+
+
 def _to_platform(registration: Registration) -> Response:
     return redirect(url_for("admin.platform", registration_id=registration.id))
 
@@ -88,6 +96,7 @@ def new_platform() -> Response | str | tuple[str, int]:
             "admin/platform_form.html", values=values, registration=None, error=str(error)
         )
         return page, 400
+    _registrations_changed()
     log.info("operator %s added platform #%s", current_operator().username, registration.id)
     flash(f"Registered {registration.name}.")
     return _to_platform(registration)
@@ -130,6 +139,7 @@ def edit_platform(registration_id: int) -> Response | str | tuple[str, int]:
             "admin/platform_form.html", values=values, registration=registration, error=str(error)
         )
         return page, 400
+    _registrations_changed()
     flash("Saved.")
     return _to_platform(registration)
 
@@ -140,6 +150,7 @@ def approve(registration_id: int) -> Response:
     approve_platform(db(), registration, current_operator().username)
     if _checked("trust_new_deployments"):
         registration.auto_approve_deployments = True
+    _registrations_changed()
     log.info("operator %s approved platform #%s", current_operator().username, registration.id)
     flash(f"{registration.name} is approved; its launches are accepted.")
     return _to_platform(registration)
@@ -149,6 +160,7 @@ def approve(registration_id: int) -> Response:
 def disable(registration_id: int) -> Response:
     registration = get_platform(db(), registration_id)
     set_platform_active(db(), registration, False, current_operator().username)
+    _registrations_changed()
     flash(f"{registration.name} is disabled: its launches are refused, its records are kept.")
     return _to_platform(registration)
 
@@ -157,6 +169,7 @@ def disable(registration_id: int) -> Response:
 def enable(registration_id: int) -> Response:
     registration = get_platform(db(), registration_id)
     set_platform_active(db(), registration, True, current_operator().username)
+    _registrations_changed()
     flash(f"{registration.name} is enabled.")
     return _to_platform(registration)
 
@@ -181,6 +194,7 @@ def delete(registration_id: int) -> Response | str | tuple[str, int]:
     except PlatformInUse as error:
         page = render_template("admin/platform_delete.html", error=str(error), **page_values)
         return page, 409
+    _registrations_changed()
     log.warning(
         "operator %s deleted platform #%s (%s, client_id=%s)",
         current_operator().username,

@@ -328,9 +328,9 @@ class AgsClient:
                 if isinstance(item, dict) and item.get("resourceId") == resource_id
             ]
         own = [item for item in matches if item.get("resourceLinkId") == resource_link_id]
-        chosen = (own or matches or [None])[0]
-        if chosen is not None and chosen.get("id"):
-            return str(chosen["id"]), "found"
+        candidates = own or matches
+        if candidates and candidates[0].get("id"):
+            return str(candidates[0]["id"]), "found"
         created = self.connector.make_service_request(
             self.scopes,
             lineitems_url,

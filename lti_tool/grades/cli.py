@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
 from lti_tool.config import Settings
 
+if TYPE_CHECKING:
+    from lti_tool.extensions import ToolServices
 
-def _services():  # type: ignore[no-untyped-def]
+
+@contextmanager
+def _services() -> Iterator[ToolServices]:
+    """The tool's services for one command; its database connections close at the end."""
     from lti_tool import build_services
 
-    return build_services(Settings.from_env())
+    services = build_services(Settings.from_env())
+    try:
+        yield services
+    finally:
+        services.engine.dispose()
 
 
 @click.group()
@@ -58,7 +70,6 @@ def worker(
     """Send queued scores until stopped (SIGTERM or Ctrl-C finish the current batch)."""
     from lti_tool.grades.worker import GradeWorker, dispatcher_for, drain, policy_for
 
-    services = _services()
     overrides = {
         "batch_size": batch_size,
         "concurrency": concurrency,
@@ -70,23 +81,24 @@ def worker(
     }
     if http_timeout is not None:
         overrides["http_timeout_seconds"] = http_timeout
-    dispatcher = dispatcher_for(
-        services, policy_for(services, **overrides), worker_id, registration_ids or None
-    )
-    if once:
-        handled = drain(dispatcher, timeout=60.0)
-        dispatcher.close()
-        click.echo(f"handled {handled} scores")
-        return
-    loop = GradeWorker(dispatcher, poll_seconds=poll_seconds)
+    with _services() as services:
+        dispatcher = dispatcher_for(
+            services, policy_for(services, **overrides), worker_id, registration_ids or None
+        )
+        if once:
+            handled = drain(dispatcher, timeout=60.0)
+            dispatcher.close()
+            click.echo(f"handled {handled} scores")
+            return
+        loop = GradeWorker(dispatcher, poll_seconds=poll_seconds)
 
-    def _stop(_signum: int, _frame: FrameType | None) -> None:
-        loop.stop(timeout=0)
+        def _stop(_signum: int, _frame: FrameType | None) -> None:
+            loop.stop(timeout=0)
 
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    click.echo(f"grade worker {dispatcher.worker_id} running", err=True)
-    loop.run()
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        click.echo(f"grade worker {dispatcher.worker_id} running", err=True)
+        loop.run()
 
 
 @grades.command()
@@ -99,8 +111,7 @@ def retry(ids: tuple[int, ...], all_dead: bool) -> None:
     if not ids and not all_dead:
         click.echo("error: give --id N (repeatable) or --all-dead", err=True)
         sys.exit(2)
-    services = _services()
-    with services.session_factory.begin() as session:
+    with _services() as services, services.session_factory.begin() as session:
         requeued = resend_all_dead(session) if all_dead else resend(session, ids)
     skipped = sorted(set(ids) - set(requeued)) if ids else []
     click.echo(f"requeued {len(requeued)}: {requeued}")
@@ -114,14 +125,14 @@ def status(limit: int) -> None:
     """Counts per outbox state, then the dead letters and why each died."""
     from lti_tool.grades.outbox import list_dead_letters, outbox_counts
 
-    services = _services()
-    with services.session_factory() as session:
+    with _services() as services, services.session_factory() as session:
         counts = outbox_counts(session)
         click.echo("  ".join(f"{name}={count}" for name, count in counts.items()))
         for row in list_dead_letters(session, limit=limit):
+            score = row.payload
             click.echo(
-                f"dead #{row.id} registration={row.registration_id} user={row.payload.get('userId')}"
-                f" score={row.payload.get('scoreGiven')} at={row.payload.get('timestamp')}"
+                f"dead #{row.id} registration={row.registration_id} user={score.get('userId')}"
+                f" score={score.get('scoreGiven')} at={score.get('timestamp')}"
                 f" tries={row.attempts}: {row.last_error}"
             )
 

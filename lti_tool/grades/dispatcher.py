@@ -223,14 +223,24 @@ class Dispatcher:
         return http
 
     def _load(self, row_id: int) -> tuple[Claimed, Registration] | None:
-        with self.session_factory() as session:
+        """Read a claimed row, renewing its lease from now: a row at the back of a long batch
+        is not taken over by another dispatcher while it waits its turn here."""
+        lease_end = self.clock() + dt.timedelta(seconds=self.policy.lease_seconds)
+        with self.session_factory.begin() as session:
+            renewed = session.execute(
+                update(ScoreOutbox)
+                .where(
+                    ScoreOutbox.id == row_id,
+                    ScoreOutbox.status == OutboxStatus.SENDING,
+                    ScoreOutbox.claimed_by == self.worker_id,
+                )
+                .values(lease_until=lease_end)
+                .execution_options(synchronize_session=False)
+            )
+            if not renewed.rowcount:  # type: ignore[attr-defined]
+                return None  # taken over by another dispatcher after our lease ran out
             row = session.get(ScoreOutbox, row_id)
-            if (
-                row is None
-                or row.status != OutboxStatus.SENDING
-                or row.claimed_by != self.worker_id
-            ):
-                return None
+            assert row is not None
             registration = row.registration
             session.expunge(registration)
             return (

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool import protocol
@@ -163,7 +164,7 @@ def nrps_client(
     *,
     tool_conf: DatabaseToolConf,
     session_factory: sessionmaker[Session],
-    http: Any,
+    http: requests.Session,
     timeout_seconds: float,
 ) -> NrpsClient:
     """The client for one registration, signing with the tool's current key."""

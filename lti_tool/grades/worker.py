@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Collection
 from dataclasses import replace
+from typing import Any
 
 from lti_tool.extensions import ToolServices
 from lti_tool.grades import outbox
@@ -68,7 +69,7 @@ class GradeWorker:
         self._wakeup.set()
 
 
-def policy_for(services: ToolServices, **overrides: float) -> DispatchPolicy:
+def policy_for(services: ToolServices, **overrides: Any) -> DispatchPolicy:
     base = DispatchPolicy(http_timeout_seconds=float(services.settings.http_timeout_seconds))
     return replace(base, **overrides)
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import event
 
 from lti_tool import protocol
 from lti_tool.extensions import db, services
@@ -122,6 +123,9 @@ def register() -> Response:
     outcome = complete_registration(
         db(), outbound(), profile(), openid_configuration, registration_token
     )
+    # A login tried before the registration existed may have cached "unknown".
+    tool_conf = services().tool_conf
+    event.listen(db(), "after_commit", lambda _session: tool_conf.forget(), once=True)
     page = render_template(
         "registration/registered.html",
         outcome=outcome,

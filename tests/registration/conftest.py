@@ -8,3 +8,4 @@ from tests.registration.fixtures import (  # noqa: F401  (fixtures)
     operator,
     signed_in,
 )
+from tests.registration.rogue import rogue  # noqa: F401, E402  (fixture)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +52,14 @@ def console_tool(
         yield tool
         return
     root = tmp_path_factory.mktemp("console-tool")
-    served = serve(
-        "127.0.0.1",
-        lambda base_url: wire_console(create_app(tool_settings_for(base_url, database_url, root))),
-    )
+    # The same keys as the session's tool, which the session's sandbox trusts.
+    keys_dir = tool.app.extensions["lti_tool"].settings.keys_dir
+
+    def build(base_url: str) -> Flask:
+        settings = replace(tool_settings_for(base_url, database_url, root), keys_dir=keys_dir)
+        return wire_console(create_app(settings))
+
+    served = serve("127.0.0.1", build)
     yield served
     served.stop()
     served.app.extensions["lti_tool"].engine.dispose()
