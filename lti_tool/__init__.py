@@ -64,13 +64,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     from lti_tool import web
     from lti_tool.dashboard.views import bp as dashboard_bp
     from lti_tool.home.views import bp as home_bp
+    from lti_tool.journey.views import bp as journey_bp
     from lti_tool.launch.pages import template_globals
     from lti_tool.launch.views import bp as launch_bp
     from lti_tool.placement.views import bp as placement_bp
 
     web.install(app)
     app.context_processor(template_globals)
-    for blueprint in (launch_bp, home_bp, placement_bp, dashboard_bp):
+    for blueprint in (launch_bp, home_bp, journey_bp, placement_bp, dashboard_bp):
         app.register_blueprint(blueprint)
 
     @app.route("/health")

@@ -7,6 +7,7 @@ import sys
 import click
 
 
+from lti_tool.catalog.commands import activities
 from lti_tool.config import Settings
 from lti_tool.platforms import PlatformError, add_platform, list_platforms, remove_platform
 
@@ -184,3 +185,6 @@ def platforms_remove(issuer: str, client_id: str) -> None:
 
 
 
+
+
+main.add_command(activities)

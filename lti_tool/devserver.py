@@ -36,12 +36,20 @@ def serve_in_thread(app: Any, host: str, port: int) -> tuple[str, Callable[[], N
 
 def prepare(settings: Settings) -> None:
     """Everything the tool needs before its first request: schema and keys."""
+    from lti_tool.catalog import load_activities
+    from lti_tool.db import make_engine, make_session_factory, transaction
     from lti_tool.keys import KeyStore
     from lti_tool.migrate import upgrade
 
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
     KeyStore(settings.keys_dir, settings.key_propagation_seconds).ensure_key()
+    engine = make_engine(settings.database_url)
+    with transaction(make_session_factory(engine)) as session:
+        loaded = load_activities(session, settings.activities_dir)
+    engine.dispose()
+    for version in loaded:
+        print(f"  Activity:    {version.slug} (version {version.content_hash[:12]})")
 
 
 def run_dev(settings: Settings, *, host: str, port: int, sandbox_port: int) -> None:

@@ -73,14 +73,22 @@ def frame_ancestors(registered: frozenset[str], claims: dict[str, Any] | None) -
     return " ".join(sorted(origins))
 
 
+def _launch_claims() -> dict[str, Any] | None:
+    """The current launch's claims, read once while its session is open (afterwards the
+    rows are detached) and kept for the security headers."""
+    if "launch_claims" not in g:
+        launch = getattr(g, "launch", None)
+        g.launch_claims = launch.claims if launch else None
+    claims: dict[str, Any] | None = g.launch_claims
+    return claims
+
+
 def install(app: Flask) -> None:
     registered_origins = RegisteredOrigins()
 
     @app.after_request
     def _commit_and_secure(response: Response) -> Response:
-        # Read the launch before the session ends: afterwards its rows are detached.
-        launch = getattr(g, "launch", None)
-        claims = launch.claims if launch else None
+        claims = _launch_claims()
         session = g.pop("db_session", None)
         if session is not None:
             try:
@@ -113,6 +121,7 @@ def install(app: Flask) -> None:
         page = render_template(
             "errors/launch_error.html", error=error, retry=getattr(error, "retry", None)
         )
+        _launch_claims()
         session = g.pop("db_session", None)
         if session is not None:
             session.rollback()

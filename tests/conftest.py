@@ -60,6 +60,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'tool.sqlite3'}"
     upgrade(url)
+    from lti_tool.catalog import load_activities
+    from lti_tool.db import make_engine, make_session_factory, transaction
+
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as session:
+        load_activities(session, PROJECT_ROOT / "configs" / "activities")
+    engine.dispose()
     return url
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import requests
 from pylti1p3.assignments_grades import AssignmentsGradesService
+from pylti1p3.exception import LtiException
 from pylti1p3.registration import Registration as LtiRegistration
 from pylti1p3.service_connector import ServiceConnector, TServiceConnectorResponse
 
@@ -316,12 +317,21 @@ class AgsClient:
             self.connector,
             {"scope": self.scopes, "lineitems": lineitems_url},  # type: ignore[typeddict-item]
         )
+        if not service.can_read_lineitem():
+            raise AgsError(
+                FailureKind.PERMANENT,
+                "the launch named no line item and the platform granted no line item scope "
+                "to find one with; ask the LMS admin to enable the line item service",
+            )
         page_url: str | None = payloads.with_query(
             lineitems_url, {protocol.LINEITEMS_FILTER_RESOURCE_ID: resource_id}
         )
         matches: list[dict[str, Any]] = []
         while page_url:
-            items, page_url = service.get_lineitems_page(page_url)
+            try:
+                items, page_url = service.get_lineitems_page(page_url)
+            except LtiException as exc:  # a page that is not a JSON array
+                raise AgsError(FailureKind.CLIENT_ERROR, f"line items unreadable: {exc}") from exc
             matches += [
                 item
                 for item in items
@@ -331,6 +341,12 @@ class AgsClient:
         candidates = own or matches
         if candidates and candidates[0].get("id"):
             return str(candidates[0]["id"]), "found"
+        if not service.can_create_lineitem():
+            raise AgsError(
+                FailureKind.PERMANENT,
+                f"no line item has resourceId {resource_id!r} and the platform did not grant "
+                "the scope to create one",
+            )
         created = self.connector.make_service_request(
             self.scopes,
             lineitems_url,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -62,15 +63,25 @@ class TokenCache:
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
+        # This process's copy of what it last read or wrote, so a busy dispatcher does not
+        # query the table for every score; the table stays the copy every worker shares.
+        self._memo: dict[str, tuple[str, dt.datetime]] = {}
+        self._lock = threading.Lock()
 
     def get(self, key: TokenKey, now: dt.datetime | None = None) -> str | None:
         now = now or utcnow()
+        with self._lock:
+            memo = self._memo.get(key.cache_key)
+        if memo is not None and memo[1] > now:
+            return memo[0]
         with self._session_factory() as session:
             row = session.scalar(
                 select(PlatformAccessToken).where(PlatformAccessToken.cache_key == key.cache_key)
             )
         if row is None or row.expires_at <= now:
             return None
+        with self._lock:
+            self._memo[key.cache_key] = (row.access_token, row.expires_at)
         return row.access_token
 
     def put(
@@ -82,6 +93,7 @@ class TokenCache:
     ) -> None:
         """Store a fresh token; when two workers fetched at once, the later one wins."""
         now = now or utcnow()
+        expires_at = usable_until(now, expires_in)
         values = {
             "cache_key": key.cache_key,
             "issuer": key.issuer,
@@ -89,10 +101,12 @@ class TokenCache:
             "token_url": key.token_url,
             "scopes": key.scope_text,
             "access_token": access_token,
-            "expires_at": usable_until(now, expires_in),
+            "expires_at": expires_at,
             "fetched_at": now,
         }
         changing = {name: values[name] for name in ("access_token", "expires_at", "fetched_at")}
+        with self._lock:
+            self._memo[key.cache_key] = (access_token, expires_at)
         with self._session_factory.begin() as session:
             dialect = session.get_bind().dialect.name
             insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
@@ -103,6 +117,9 @@ class TokenCache:
 
     def forget(self, key: TokenKey, access_token: str) -> None:
         """Drop a token the platform refused (401), unless another worker already replaced it."""
+        with self._lock:
+            if self._memo.get(key.cache_key, ("", None))[0] == access_token:
+                del self._memo[key.cache_key]
         with self._session_factory.begin() as session:
             session.execute(
                 delete(PlatformAccessToken).where(

@@ -250,20 +250,6 @@ def _page_for(error: Exception) -> Page | Response:
     )
 
 
-def _keep_launch_readable() -> None:
-    """Detach the request's launch, loaded, from the rolled-back session.
-
-    A rollback expires every loaded row, and ``lti_tool.web`` reads ``g.launch``'s claims
-    (for the frame-ancestors header) after it has closed the session; an expired, closed
-    row cannot be read, so the launch is reloaded and taken out of the session first.
-    """
-    launch = g.get("launch")
-    session = g.get("db_session")
-    if launch and session is not None and launch.launch in session:
-        session.refresh(launch.launch)
-        session.expunge(launch.launch)
-
-
 def journey_error_page(error: Exception) -> Response | tuple[str, int]:
     """The single handler for every journey error type."""
     session = g.get("db_session")
@@ -271,11 +257,8 @@ def journey_error_page(error: Exception) -> Response | tuple[str, int]:
         session.rollback()
     page = _page_for(error)
     if isinstance(page, Response):
-        _keep_launch_readable()
         return page
-    rendered = render_template("journey/blocked.html", page=page)
-    _keep_launch_readable()
-    return rendered, page.status
+    return render_template("journey/blocked.html", page=page), page.status
 
 
 def register_error_handler(bp: Blueprint) -> None:

@@ -106,7 +106,7 @@ def view_section(session: Session, journey: Journey, section_id: str) -> int:
     return seconds
 
 
-def save_evaluation_draft(session: Session, journey: Journey, answers: dict[str, str]) -> None:
+def save_evaluation_draft(journey: Journey, answers: dict[str, str]) -> None:
     course.require_entry(Step.EVALUATION, journey.activity, journey.progress, journey.now)
     journey.participation.evaluation_draft = dict(answers)
 

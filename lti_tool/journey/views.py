@@ -303,7 +303,7 @@ def submit_evaluation() -> Response | str:
 def save_evaluation_draft() -> tuple[str, int]:
     journey = _journey()
     answers = evaluation_answers(journey.activity.evaluation_items, request.form)
-    steps.save_evaluation_draft(db(), journey, answers)
+    steps.save_evaluation_draft(journey, answers)
     return "", 204
 
 

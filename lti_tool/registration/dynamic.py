@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool import protocol
 from lti_tool.models import Registration
+from lti_tool.models.admin import RegistrationRecord
 from lti_tool.platforms import DuplicatePlatform, ServiceLine, create_platform, service_status
 from lti_tool.registration.errors import (
     DuplicateRegistration,
@@ -35,7 +36,7 @@ from lti_tool.registration.errors import (
     RegistrationRefused,
     RegistrationTokenRefused,
 )
-from lti_tool.registration.outbound import Outbound, OutboundError, error_text
+from lti_tool.registration.outbound import Outbound, OutboundError, error_text, origin
 from lti_tool.registration.platform_config import (
     PlatformConfiguration,
     fetch_platform_configuration,
@@ -133,13 +134,14 @@ def plan_registration(
             + ", ".join(SCOPE_NAMES.get(s, s) for s in unavailable)
             + ". The tool works without them, with less done for you."
         )
-    existing = list(
-        session.scalars(
-            select(Registration)
-            .where(Registration.issuer == platform.issuer)
-            .order_by(Registration.id)
-        )
-    )
+    same_lms = select(Registration).where(Registration.issuer == platform.issuer)
+    if platform.product_family == "canvas":
+        # Every Instructure-hosted school shares one issuer: the school is the host its
+        # configuration was served from.
+        same_lms = same_lms.join(
+            RegistrationRecord, RegistrationRecord.registration_id == Registration.id
+        ).where(RegistrationRecord.openid_configuration_url.startswith(origin(platform.url) + "/"))
+    existing = list(session.scalars(same_lms.order_by(Registration.id)))
     if existing:
         warnings.append(
             f"The tool already has {len(existing)} registration(s) for this LMS. Registering "

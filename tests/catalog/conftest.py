@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-import lti_tool.models  # noqa: F401  (registers every table)
-from lti_tool.db import Base, make_engine, make_session_factory
+from lti_tool.db import make_engine, make_session_factory
+from lti_tool.migrate import upgrade
 
 REPO = Path(__file__).resolve().parents[2]
 MINI_ACTIVITY = REPO / "tests" / "fixtures" / "activities" / "mini-activity"
@@ -52,9 +52,8 @@ def database_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
+    upgrade(database_url)
     engine = make_engine(database_url)
-    # create_all, not the migration: the journey adds a column the migration lacks so far.
-    Base.metadata.create_all(engine)
     yield engine
     engine.dispose()
 

@@ -6,8 +6,7 @@ is made by writing its rows (registration, deployment, user, course, resource li
 and issuing its token with the app's own ``LaunchTokens``; pages are then driven through the
 Flask test client, following the forms the server rendered (see ``pages.py``).
 
-The schema comes from ``Base.metadata.create_all`` rather than the Alembic migration because
-the journey adds ``Participation.evaluation_draft``, which the migration does not have yet.
+The schema is built by the Alembic migrations, as in production.
 """
 
 from __future__ import annotations
@@ -31,9 +30,10 @@ from sqlalchemy.orm import Session
 from lti_tool import create_app, protocol
 from lti_tool.catalog import load_activities
 from lti_tool.config import Settings
-from lti_tool.db import Base, utcnow
+from lti_tool.db import utcnow
 from lti_tool.extensions import ToolServices
 from lti_tool.journey.views import bp as journey_bp
+from lti_tool.migrate import upgrade
 from lti_tool.models import Context, Deployment, Launch, Registration, ResourceLink, User
 
 from .pages import Form, Page
@@ -130,12 +130,12 @@ def tool(tmp_path: Path, activities_dir: Path, keys_dir: Path) -> Iterator[Tool]
         inline_grade_worker=False,
     )
     settings.instance_dir.mkdir(parents=True)
+    upgrade(settings.database_url)
     app = create_app(settings)
     if "journey" not in app.blueprints:
         app.register_blueprint(journey_bp)
     app.config.update(TESTING=True)
     services: ToolServices = app.extensions["lti_tool"]
-    Base.metadata.create_all(services.engine)
     found = Tool(app, activities_dir)
     found.reload()
     yield found

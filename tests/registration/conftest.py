@@ -4,6 +4,7 @@ from tests.registration.fixtures import (  # noqa: F401  (fixtures)
     console_services,
     console_tool,
     from_address,
+    lms,
     make_lms,
     operator,
     signed_in,

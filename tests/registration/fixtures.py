@@ -5,6 +5,8 @@ registration and console blueprints, and otherwise a second tool server on the s
 database with them registered. ``operator`` makes a console operator; ``signed_in`` a
 ``requests`` session signed in as one. ``from_address`` gives a client that connects from
 its own loopback address, so sign-in throttling by address in one test never reaches another.
+``lms`` is a sandbox LMS of the test's own: tests that register the tool dynamically use it,
+so the session sandbox keeps one registration per issuer for the other tests.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from lti_tool.admin.operators import create_operator
 from lti_tool.db import transaction
 from lti_tool.extensions import ToolServices
 from lti_tool.sandbox import SandboxSettings, create_sandbox_app
+from lti_tool.sandbox.driver import SandboxDriver
 from lti_tool.sandbox.forms import HtmlForm, parse_forms
 from tests.conftest import Served, serve, tool_settings_for, unique
 
@@ -150,13 +153,18 @@ def post_form(
 
 @dataclass
 class Lms:
-    """A sandbox LMS of the test's own, for settings the session's sandbox does not have."""
+    """A sandbox LMS of the test's own. Registrations made in it have issuers no other
+    test uses (its own address for Moodle, its own name for Canvas), so they never sit
+    beside the session sandbox's registrations, and its settings may differ."""
 
     served: Served
 
     @property
     def base_url(self) -> str:
         return self.served.base_url
+
+    def driver(self, flavour: str, client_id: str | None = None) -> SandboxDriver:
+        return SandboxDriver(self.base_url, flavour, client_id=client_id)
 
 
 @pytest.fixture
@@ -184,3 +192,9 @@ def make_lms(tmp_path: Path) -> Iterator[Any]:
     yield make
     for served in started:
         served.stop()
+
+
+@pytest.fixture
+def lms(make_lms: Any) -> Lms:
+    lms: Lms = make_lms()
+    return lms

@@ -13,9 +13,8 @@ from lti_tool.db import transaction
 from lti_tool.extensions import ToolServices
 from lti_tool.models import Registration
 from lti_tool.registration.outbound import Outbound, OutboundError
-from lti_tool.sandbox.driver import SandboxDriver
 from tests.conftest import Sandbox, Served
-from tests.registration.fixtures import form_in
+from tests.registration.fixtures import Lms, form_in
 from tests.registration.flows import open_registration, press_register, register, registrations_of
 from tests.registration.rogue import RoguePlatform
 
@@ -47,7 +46,9 @@ def test_unreachable_configuration_is_reported_and_nothing_is_registered(
     before = all_registrations(console_services)
     url = f"http://127.0.0.1:{closed_port()}/.well-known/openid-configuration"
 
-    page = open_registration(console_tool.base_url, {"openid_configuration": url, "registration_token": "t"})
+    page = open_registration(
+        console_tool.base_url, {"openid_configuration": url, "registration_token": "t"}
+    )
 
     assert page.status_code == 502
     assert "could not reach your LMS" in page.text
@@ -137,9 +138,9 @@ def test_configuration_missing_what_lti_needs_is_refused_with_the_reason(
 
 
 def test_reused_registration_token_is_refused_and_leaves_one_registration(
-    console_tool: Served, console_services: ToolServices, sandbox: Sandbox
+    console_tool: Served, console_services: ToolServices, lms: Lms
 ) -> None:
-    token = sandbox.driver("moodle").registration_token()
+    token = lms.driver("moodle").registration_token()
     review = open_registration(console_tool.base_url, token)
     assert press_register(review).status_code == 200
     after_first = all_registrations(console_services)
@@ -154,9 +155,9 @@ def test_reused_registration_token_is_refused_and_leaves_one_registration(
 
 
 def test_reused_canvas_token_is_refused_before_anything_is_shown(
-    console_tool: Served, console_services: ToolServices, sandbox: Sandbox
+    console_tool: Served, console_services: ToolServices, lms: Lms
 ) -> None:
-    token = sandbox.driver("canvas").registration_token()
+    token = lms.driver("canvas").registration_token()
     assert register(console_tool.base_url, token).status_code == 200
     after_first = all_registrations(console_services)
 
@@ -172,8 +173,8 @@ def test_reused_canvas_token_is_refused_before_anything_is_shown(
 def test_expired_registration_token_is_refused_and_nothing_is_registered(
     console_tool: Served, console_services: ToolServices, make_lms: object, flavour: str
 ) -> None:
-    lms = make_lms(registration_token_lifetime=0)  # type: ignore[operator]
-    token = SandboxDriver(lms.base_url, flavour).registration_token()
+    expiring: Lms = make_lms(registration_token_lifetime=0)  # type: ignore[operator]
+    token = expiring.driver(flavour).registration_token()
     before = all_registrations(console_services)
 
     review = open_registration(console_tool.base_url, token)

@@ -15,9 +15,9 @@ from lti_tool.models.admin import ApprovalState
 from lti_tool.registration.tool_profile import ToolProfile, client_metadata
 from lti_tool.sandbox import models as lms_models
 from lti_tool.sandbox import sandbox_of
-from lti_tool.sandbox.driver import LaunchRefused, SandboxDriver
+from lti_tool.sandbox.driver import LaunchRefused
 from tests.conftest import Sandbox, Served, launch
-from tests.registration.fixtures import post_form
+from tests.registration.fixtures import Lms, post_form
 from tests.registration.flows import (
     client_id_on,
     open_registration,
@@ -41,9 +41,9 @@ def launches_through(services: ToolServices, registration_id: int) -> int:
 
 
 def test_moodle_registration_stores_platform_and_deployment_and_then_launches(
-    console_tool: Served, console_services: ToolServices, sandbox: Sandbox
+    console_tool: Served, console_services: ToolServices, lms: Lms
 ) -> None:
-    token = sandbox.driver("moodle").registration_token()
+    token = lms.driver("moodle").registration_token()
 
     review = open_registration(console_tool.base_url, token)
     assert review.status_code == 200
@@ -54,7 +54,7 @@ def test_moodle_registration_stores_platform_and_deployment_and_then_launches(
     assert 'data-status="live"' in page.text
     assert protocol.LTI_CLOSE_MESSAGE in page.text
     client_id = client_id_on(page)
-    driver = sandbox.driver("moodle", client_id=client_id)
+    driver = lms.driver("moodle", client_id=client_id)
     platform = driver.platform_registration()
     registration = stored(console_services, platform["issuer"], client_id)
     assert registration is not None and registration.active
@@ -81,13 +81,13 @@ def test_moodle_registration_stores_platform_and_deployment_and_then_launches(
 
 
 def test_registration_sends_the_tools_urls_placements_and_name(
-    console_tool: Served, sandbox: Sandbox
+    console_tool: Served, lms: Lms
 ) -> None:
-    page = register(console_tool.base_url, sandbox.driver("canvas").registration_token())
+    page = register(console_tool.base_url, lms.driver("canvas").registration_token())
     client_id = client_id_on(page)
 
-    with sandbox_of(sandbox.app).session() as lms:
-        tool = lms.scalar(
+    with sandbox_of(lms.served.app).session() as platform:
+        tool = platform.scalar(
             select(lms_models.ToolRegistration).where(
                 lms_models.ToolRegistration.client_id == client_id
             )
@@ -103,17 +103,17 @@ def test_registration_sends_the_tools_urls_placements_and_name(
 def test_canvas_registration_waits_for_an_operator_then_its_first_deployment_then_launches(
     console_tool: Served,
     console_services: ToolServices,
-    sandbox: Sandbox,
+    lms: Lms,
     signed_in: requests.Session,
 ) -> None:
-    review = open_registration(console_tool.base_url, sandbox.driver("canvas").registration_token())
+    review = open_registration(console_tool.base_url, lms.driver("canvas").registration_token())
     # The sandbox's Canvas issuer is a name, not its address: nothing can check it.
     assert "Approval needed" in review.text
     page = press_register(review)
     assert page.status_code == 200, page.text
     assert 'data-status="pending"' in page.text
     client_id = client_id_on(page)
-    driver = sandbox.driver("canvas", client_id=client_id)
+    driver = lms.driver("canvas", client_id=client_id)
     issuer = driver.platform_registration()["issuer"]
     registration = stored(console_services, issuer, client_id)
     assert registration is not None and not registration.active
@@ -148,18 +148,14 @@ def test_scopes_a_canvas_admin_does_not_grant_are_recorded_and_explained(
     lms = make_lms(  # type: ignore[operator]
         canvas_dropped_scopes=(protocol.SCOPE_NRPS, protocol.SCOPE_LINEITEM)
     )
-    driver = SandboxDriver(lms.base_url, "canvas")
-
-    page = register(console_tool.base_url, driver.registration_token())
+    page = register(console_tool.base_url, lms.driver("canvas").registration_token())
 
     assert page.status_code == 200, page.text
     assert "granted fewer services" in page.text
     assert page.text.count('data-state="missing"') == 2
     assert "instructors see only learners who have opened the activity" in page.text
     client_id = client_id_on(page)
-    issuer = SandboxDriver(lms.base_url, "canvas", client_id=client_id).platform_registration()[
-        "issuer"
-    ]
+    issuer = lms.driver("canvas", client_id=client_id).platform_registration()["issuer"]
     registration = stored(console_services, issuer, client_id)
     assert registration is not None
     assert protocol.SCOPE_NRPS not in (registration.granted_scopes or [])

@@ -1,0 +1,143 @@
+"""The journey in real Chromium at phone width: WCAG 2.1 AA checks with axe-core on every
+step, keyboard use, and the draft script saving answers that survive a reload."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from lti_tool import protocol
+from lti_tool.config import PROJECT_ROOT
+
+from .conftest import LaunchFactory, Tool
+from .flows import CORRECT, participation_of
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 360, "height": 740}
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture
+def served(tool: Tool) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, tool.app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def phone() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() or not AXE.exists():
+        pytest.skip("Chromium and axe-core come with scripts/install.sh --test")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport=PHONE)
+        yield page
+        browser.close()
+
+
+def assert_accessible(page: Any) -> None:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA
+    )
+    problems = [
+        f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})"
+        for v in result["violations"]
+    ]
+    assert problems == [], page.url
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} scrolls sideways ({width}px)"
+
+
+def test_every_step_passes_axe_at_phone_width_and_drafts_survive_a_reload(
+    served: str, launch: LaunchFactory, phone: Any
+) -> None:
+    tab = launch(name="Dr. <b>Bold</b> O'Brien")
+    phone.goto(f"{served}{tab.url('/')}")
+    assert_accessible(phone)  # overview and disclosures
+
+    phone.get_by_role("button", name="I have read the disclosures — begin").click()
+    phone.wait_for_url("**/pretest")
+    assert_accessible(phone)
+    phone.get_by_role("button", name="Skip the pre-test").click()
+
+    phone.wait_for_url("**/sections/welcome")
+    assert_accessible(phone)
+    phone.get_by_role("link", name="Next: Key facts").click()
+    phone.wait_for_url("**/sections/key-facts")
+    phone.get_by_role("link", name="Continue to the post-test").click()
+
+    phone.wait_for_url("**/posttest")
+    assert_accessible(phone)
+    with phone.expect_response(lambda r: r.url.endswith("/draft")) as saved:
+        phone.locator("#mini-post-02-b").check()
+    assert saved.value.status == 204
+    phone.reload()
+    assert phone.locator("input[name=mini-post-02][value=b]").is_checked()
+
+    phone.get_by_role("button", name="Submit my answers").click()
+    summary = phone.locator(".error-summary")
+    assert summary.is_visible()
+    assert phone.evaluate("document.activeElement.className") == "error-summary"
+    assert_accessible(phone)
+    for question, choice in CORRECT.items():
+        phone.locator(f"input[name={question}][value={choice}]").check()
+    phone.get_by_role("button", name="Submit my answers").click()
+
+    phone.wait_for_url("**/attempts/**")
+    assert "You passed" in phone.inner_text("main")
+    assert_accessible(phone)
+    phone.get_by_role("link", name="Go to the evaluation").click()
+
+    phone.wait_for_url("**/evaluation")
+    comment = phone.locator("#item-fair-balance-comment")
+    assert comment.is_hidden()  # shown only after "No"
+    phone.locator("#fair-balance-no").check()
+    assert comment.is_visible()
+    assert_accessible(phone)
+    phone.locator("#fair-balance-yes").check()
+    for item, value in (("objective-met-1", "5"), ("objective-met-2", "4")):
+        phone.locator(f"#{item}-{value}").check()
+    phone.locator("#intent-to-change-yes").focus()
+    phone.keyboard.press("Space")  # radios work from the keyboard
+    phone.get_by_role("button", name="Submit the evaluation").click()
+
+    phone.wait_for_url("**/complete")
+    assert "You have completed this activity." in phone.inner_text("main")
+    assert "Dr. <b>Bold</b> O'Brien" in phone.inner_text("header")
+    assert_accessible(phone)
+    assert participation_of(tab).evaluation_completed_at is not None
+
+
+def test_locked_step_and_activity_choice_pages_pass_axe(
+    served: str, launch: LaunchFactory, phone: Any
+) -> None:
+    learner = launch()
+    phone.goto(f"{served}{learner.url('/posttest')}")
+    assert "This step is not open yet" in phone.inner_text("main")
+    assert_accessible(phone)
+
+    instructor = launch(sub="teacher-1", role=protocol.INSTRUCTOR, slug=None, link="link-2")
+    phone.goto(f"{served}{instructor.url('/')}")
+    phone.wait_for_url("**/choose")
+    assert_accessible(phone)
+    phone.get_by_label("Hand hygiene in clinic", exact=False).check()
+    phone.get_by_role("button", name="Use this activity").click()
+    assert "This link now delivers" in phone.inner_text("main")
+    assert_accessible(phone)
