@@ -184,7 +184,10 @@ def build(root: Path, database_url: str | None, tools: int) -> tuple[Bench, Call
             )
             registration_ids.append(registration.id)
             version = ActivityVersion(
-                slug=f"bench-{index}", content_hash=uuid.uuid4().hex, title="Benchmark activity"
+                slug=f"bench-{index}",
+                content_hash=uuid.uuid4().hex,
+                title="Benchmark activity",
+                is_current=False,
             )
             session.add(version)
             session.flush()

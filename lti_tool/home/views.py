@@ -20,10 +20,6 @@ def start() -> Response | str:
     launch = current_launch()
     if launch.is_deep_linking and _has("placement.picker"):
         return redirect(url_for("placement.picker"))
-    link = launch.resource_link
-    if launch.is_instructor and link is not None and not link.activity_slug:
-        # A link placed without Deep Linking: the instructor picks its activity once.
-        return redirect(url_for("journey.choose"))
     if launch.is_instructor and _has("dashboard.index"):
         return redirect(url_for("dashboard.index"))
     if not launch.is_instructor and _has("journey.resume"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from sqlalchemy.orm import Session
 
 from lti_tool.config import Settings
 from lti_tool.models import Registration
@@ -19,6 +20,20 @@ def _print(report: SelfCheckReport) -> None:
     click.echo(f"== {report.platform}")
     for finding in report.findings:
         click.echo(f"  [{MARKS[finding.level]}] {finding.title}: {finding.detail}")
+
+
+def _chosen(
+    session: Session, registration_id: int | None, issuer: str | None, client_id: str | None
+) -> list[Registration]:
+    if registration_id is not None:
+        found = session.get(Registration, registration_id)
+        return [found] if found else []
+    if issuer and client_id:
+        found = find_platform(session, issuer, client_id)
+        return [found] if found else []
+    if issuer or client_id:
+        raise click.UsageError("give both --issuer and --client-id, or --id")
+    return list_platforms(session)
 
 
 @click.command("check")
@@ -40,25 +55,19 @@ def check(registration_id: int | None, issuer: str | None, client_id: str | None
         strict=services.settings.is_production,
     )
     problems = 0
-    with services.session_factory() as session:
-        if registration_id is not None:
-            found = session.get(Registration, registration_id)
-            chosen = [found] if found else []
-        elif issuer and client_id:
-            found = find_platform(session, issuer, client_id)
-            chosen = [found] if found else []
-        elif issuer or client_id:
-            raise click.UsageError("give both --issuer and --client-id, or --id")
-        else:
-            chosen = list_platforms(session)
-        if not chosen:
-            click.echo("error: no such platform registration", err=True)
-            sys.exit(2)
-        for registration in chosen:
-            report = check_platform(session, registration, services.key_store, outbound)
-            _print(report)
-            problems += sum(1 for f in report.findings if f.level == PROBLEM)
-    services.engine.dispose()
+    try:
+        with services.session_factory() as session:
+            chosen = _chosen(session, registration_id, issuer, client_id)
+            if not chosen:
+                click.echo("error: no such platform registration", err=True)
+                sys.exit(2)
+            for registration in chosen:
+                report = check_platform(session, registration, services.key_store, outbound)
+                _print(report)
+                problems += sum(1 for f in report.findings if f.level == PROBLEM)
+    finally:
+        services.http.close()
+        services.engine.dispose()
     if problems:
         click.echo(f"{problems} problem(s) found.")
         sys.exit(1)

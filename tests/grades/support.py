@@ -198,7 +198,10 @@ class Lms:
             if user is None:
                 user = User(issuer=issuer, sub=person.sub, name=person.name)
                 session.add(user)
-            version = ActivityVersion(slug=activity, content_hash=unique(), title="CME activity")
+            # Not current: grade tests need a participation, not an activity in the catalogue.
+            version = ActivityVersion(
+                slug=activity, content_hash=unique(), title="CME activity", is_current=False
+            )
             session.add(version)
             session.flush()
             participation = Participation(
