@@ -96,7 +96,9 @@ def _client(args: tuple[str, dict[str, Any], bytes, str, int, int]) -> list[floa
             raise RuntimeError(f"login answered {login.status_code}: {login.text[:200]}")
         query = parse_qs(urlsplit(login.headers["Location"]).query)
         token = jwt.encode(
-            _claims(platform, tool_url, query["nonce"][0], user), key, algorithm="RS256",
+            _claims(platform, tool_url, query["nonce"][0], user),
+            key,
+            algorithm="RS256",
             headers={"kid": kid},
         )
         launched = http.post(
@@ -157,8 +159,17 @@ def main() -> None:
     gunicorn = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
-            "-w", str(options.workers), "-k", "gthread", "--threads", str(options.threads),
-            "-b", f"127.0.0.1:{port}", "--log-level", "warning", "lti_tool.wsgi:app",
+            "-w",
+            str(options.workers),
+            "-k",
+            "gthread",
+            "--threads",
+            str(options.threads),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "lti_tool.wsgi:app",
         ],
         env=env,
         cwd=ROOT,
@@ -171,24 +182,31 @@ def main() -> None:
             except requests.RequestException:
                 time.sleep(0.1)
         _client((tool_url, platform, key_pem, kid, 20, 999))  # warm every worker's caches
-        print(f"gunicorn: {options.workers} workers x {options.threads} threads; "
-              f"database: {'SQLite' if not options.database_url else 'given URL'}; "
-              f"{os.cpu_count()} CPUs")
-        print(f"{'concurrency':>11} {'launches':>8} {'launches/s':>10} "
-              f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
+        print(
+            f"gunicorn: {options.workers} workers x {options.threads} threads; "
+            f"database: {'SQLite' if not options.database_url else 'given URL'}; "
+            f"{os.cpu_count()} CPUs"
+        )
+        print(
+            f"{'concurrency':>11} {'launches':>8} {'launches/s':>10} "
+            f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+        )
         for concurrency in options.concurrency:
             per_client = max(1, options.launches // concurrency)
-            jobs = [(tool_url, platform, key_pem, kid, per_client, seed)
-                    for seed in range(concurrency)]
+            jobs = [
+                (tool_url, platform, key_pem, kid, per_client, seed) for seed in range(concurrency)
+            ]
             started = time.perf_counter()
             with mp.get_context("fork").Pool(concurrency) as pool:
                 results = pool.map(_client, jobs)
             elapsed = time.perf_counter() - started
             timings = [t for chunk in results for t in chunk]
-            print(f"{concurrency:>11} {len(timings):>8} {len(timings) / elapsed:>10.1f} "
-                  f"{statistics.median(timings) * 1000:>7.1f} "
-                  f"{_percentile(timings, 0.95) * 1000:>7.1f} "
-                  f"{_percentile(timings, 0.99) * 1000:>7.1f}")
+            print(
+                f"{concurrency:>11} {len(timings):>8} {len(timings) / elapsed:>10.1f} "
+                f"{statistics.median(timings) * 1000:>7.1f} "
+                f"{_percentile(timings, 0.95) * 1000:>7.1f} "
+                f"{_percentile(timings, 0.99) * 1000:>7.1f}"
+            )
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=10)

@@ -6,7 +6,6 @@ import sys
 
 import click
 
-
 from lti_tool.catalog.commands import activities
 from lti_tool.config import Settings
 from lti_tool.platforms import PlatformError, add_platform, list_platforms, remove_platform
@@ -86,7 +85,7 @@ def keys_list() -> None:
     store = _key_store()
     store.ensure_key()
     signing = store.signing_key().kid
-    for key in store.keys():
+    for key in store.keys():  # noqa: SIM118 (a method, not a dict)
         state = "retired" if key.retired_at else ("signing" if key.kid == signing else "published")
         click.echo(f"{key.kid}  {state:9}  published {key.published_at:%Y-%m-%d %H:%M} UTC")
 
@@ -182,9 +181,6 @@ def platforms_remove(issuer: str, client_id: str) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     click.echo(f"removed {issuer} client_id={client_id}")
-
-
-
 
 
 main.add_command(activities)

@@ -47,7 +47,7 @@ class Settings:
     env: str = "development"
     # Where runtime files live: the SQLite database, the generated secret key, mail drop, PDFs.
     instance_dir: Path = PROJECT_ROOT / "instance"
-    # SQLAlchemy URL; SQLite in the instance folder by default, postgresql+psycopg://… in production.
+    # SQLAlchemy URL: SQLite in the instance folder by default, postgresql+psycopg://… in prod.
     database_url: str = ""
     # Public origin of the tool as platforms reach it (no trailing slash); builds every LTI URL.
     base_url: str = "http://127.0.0.1:5000"

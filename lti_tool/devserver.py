@@ -8,6 +8,7 @@ does inside a real LMS. The sandbox and the tool register with each other.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -64,7 +65,5 @@ def run_dev(settings: Settings, *, host: str, port: int, sandbox_port: int) -> N
         print(f"\n  Sandbox LMS: {sandbox_url}/  (launch as a learner or an instructor)\n")
     print(f"  Tool:        {settings.base_url}/\n")
     server = make_server(host, port, app, threaded=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass

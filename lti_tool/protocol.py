@@ -45,7 +45,13 @@ SCOPE_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineite
 SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 SCOPE_RESULT_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
 SCOPE_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
-TOOL_SCOPES = (SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE, SCOPE_RESULT_READONLY, SCOPE_NRPS)
+TOOL_SCOPES = (
+    SCOPE_LINEITEM,
+    SCOPE_LINEITEM_READONLY,
+    SCOPE_SCORE,
+    SCOPE_RESULT_READONLY,
+    SCOPE_NRPS,
+)
 
 MEDIA_SCORE = "application/vnd.ims.lis.v1.score+json"
 MEDIA_LINEITEM = "application/vnd.ims.lis.v2.lineitem+json"
@@ -127,7 +133,13 @@ def _role_name(role: str) -> tuple[str, str]:
             kind = "system"
         return kind, name
     if role.startswith("urn:lti:"):  # LIS v1 URNs: urn:lti:role:ims/lis/Instructor
-        kind = "system" if ":sysrole:" in role else "institution" if ":instrole:" in role else "membership"
+        kind = (
+            "system"
+            if ":sysrole:" in role
+            else "institution"
+            if ":instrole:" in role
+            else "membership"
+        )
         return kind, role.rsplit("/", 1)[-1]
     return "membership", role  # short context role names are allowed by Core §A.2.3.1
 

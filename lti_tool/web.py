@@ -143,13 +143,17 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(404)
     def _not_found(_error: Any) -> tuple[str, int]:
-        return render_template("errors/generic.html", title="Page not found",
-                               message="There is nothing at this address."), 404
+        return render_template(
+            "errors/generic.html",
+            title="Page not found",
+            message="There is nothing at this address.",
+        ), 404
 
     @app.errorhandler(405)
     def _method_not_allowed(_error: Any) -> tuple[str, int]:
-        return render_template("errors/generic.html", title="Not allowed",
-                               message="This page cannot be used that way."), 405
+        return render_template(
+            "errors/generic.html", title="Not allowed", message="This page cannot be used that way."
+        ), 405
 
     @app.errorhandler(500)
     def _server_error(_error: Any) -> tuple[str, int]:

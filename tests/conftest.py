@@ -180,7 +180,9 @@ def moodle(sandbox: Sandbox) -> SandboxDriver:
     return sandbox.driver("moodle")
 
 
-def launch(driver: SandboxDriver, user: str, role: str | None = None, **options: Any) -> requests.Response:
+def launch(
+    driver: SandboxDriver, user: str, role: str | None = None, **options: Any
+) -> requests.Response:
     """A real launch through the sandbox, following the tool's redirect to its landing page.
 
     Returns the final response; ``response.url`` is the page under ``/a/<launch_token>/``.

@@ -26,12 +26,12 @@ from lti_tool.platforms import (
     get_platform,
     platform_usage,
     registration_record,
-    service_status,
     set_deployment_status,
     set_platform_active,
     update_platform,
 )
 from lti_tool.registration.self_check import check_platform
+from lti_tool.registration.services import service_status
 from lti_tool.registration.views import outbound
 
 log = logging.getLogger("lti_tool.admin")

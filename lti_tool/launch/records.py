@@ -27,7 +27,9 @@ from lti_tool.models import (
 )
 
 
-def resolve_deployment(session: Session, registration: Registration, deployment_id: str) -> Deployment:
+def resolve_deployment(
+    session: Session, registration: Registration, deployment_id: str
+) -> Deployment:
     """The active deployment, or a refusal. A first-seen deployment is recorded: approved at
     once where the operator trusts the registration, otherwise pending until approved."""
     deployment = session.scalar(
@@ -53,7 +55,9 @@ def resolve_deployment(session: Session, registration: Registration, deployment_
     return deployment
 
 
-def record_pending_deployment(session: Session, registration: Registration, deployment_id: str) -> None:
+def record_pending_deployment(
+    session: Session, registration: Registration, deployment_id: str
+) -> None:
     """Remember an unknown deployment so an operator can approve it from the console."""
     exists = session.scalar(
         select(Deployment.id).where(
@@ -81,7 +85,7 @@ def _upsert_user(session: Session, issuer: str, claims: dict[str, Any]) -> User:
     for field in ("name", "given_name", "family_name", "email"):
         value = claims.get(field)
         if isinstance(value, str) and value.strip():
-            setattr(user, field, value.strip()[:255 if field != "email" else 320])
+            setattr(user, field, value.strip()[: 255 if field != "email" else 320])
     return user
 
 

@@ -114,7 +114,11 @@ def launch() -> Response | tuple[str, int] | str:
     bound = bool(state) and _state_bound(state)
     if state and not bound:
         login_state = session.get(LoginState, state)
-        if login_state is not None and login_state.storage_target and login_state.consumed_at is None:
+        if (
+            login_state is not None
+            and login_state.storage_target
+            and login_state.consumed_at is None
+        ):
             # No cookie came back (third-party cookies blocked): ask the platform's frame
             # for what the login stored, then post again with it.
             return render_template(
@@ -162,8 +166,12 @@ def launch() -> Response | tuple[str, int] | str:
     # The state is spent: drop its cookies so repeated launches do not pile them up.
     for name in (STATE_COOKIE_PREFIX + state, STATE_COOKIE_PREFIX + state + "-plain"):
         if name in request.cookies:
-            response.delete_cookie(name, path="/lti/", secure=name.endswith(state),
-                                   samesite="None" if name.endswith(state) else None)
+            response.delete_cookie(
+                name,
+                path="/lti/",
+                secure=name.endswith(state),
+                samesite="None" if name.endswith(state) else None,
+            )
     return response
 
 
@@ -178,4 +186,3 @@ def _new_window_url(login_state: LoginState) -> str:
     params.pop("lti_storage_target", None)  # a top-level window has its own cookies
     params["lti1p3_new_window"] = "1"
     return services().settings.base_url + "/lti/login?" + urlencode(params)
-

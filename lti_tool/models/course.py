@@ -50,7 +50,9 @@ class Participation(Base):
         ForeignKey("resource_links.id", ondelete="SET NULL"), default=None
     )
     started_at: Mapped[created_at]
-    disclosures_acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    disclosures_acknowledged_at: Mapped[dt.datetime | None] = mapped_column(
+        UTCDateTime(), default=None
+    )
     pretest_skipped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     sections_viewed: Mapped[list[Any]] = mapped_column(default=list)
     last_viewed_section: Mapped[str | None] = mapped_column(String(128), default=None)
@@ -79,7 +81,9 @@ class Attempt(Base):
 
     id: Mapped[intpk]
     public_id: Mapped[str] = mapped_column(String(64), unique=True)
-    participation_id: Mapped[int] = mapped_column(ForeignKey("participations.id", ondelete="CASCADE"))
+    participation_id: Mapped[int] = mapped_column(
+        ForeignKey("participations.id", ondelete="CASCADE")
+    )
     activity_version_id: Mapped[int] = mapped_column(ForeignKey("activity_versions.id"))
     kind: Mapped[str] = mapped_column(String(16))  # "pretest" | "posttest"
     number: Mapped[int]
@@ -115,7 +119,9 @@ class AuditEvent(Base):
 
     id: Mapped[intpk]
     at: Mapped[created_at]
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
     participation_id: Mapped[int | None] = mapped_column(
         ForeignKey("participations.id", ondelete="SET NULL"), default=None
     )

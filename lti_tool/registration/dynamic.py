@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from lti_tool import protocol
 from lti_tool.models import Registration
 from lti_tool.models.admin import RegistrationRecord
-from lti_tool.platforms import DuplicatePlatform, ServiceLine, create_platform, service_status
+from lti_tool.platforms import DuplicatePlatform, create_platform
 from lti_tool.registration.errors import (
     DuplicateRegistration,
     MissingRegistrationParameters,
@@ -42,6 +42,7 @@ from lti_tool.registration.platform_config import (
     fetch_platform_configuration,
 )
 from lti_tool.registration.policy import registration_policy
+from lti_tool.registration.services import ServiceLine, service_status
 from lti_tool.registration.tool_profile import (
     ToolProfile,
     client_metadata,
@@ -104,6 +105,19 @@ def _require(value: str | None, name: str) -> str:
     return value.strip()
 
 
+def _registrations_of_the_same_lms(
+    session: Session, platform: PlatformConfiguration
+) -> list[Registration]:
+    query = select(Registration).where(Registration.issuer == platform.issuer)
+    if platform.product_family == "canvas":
+        # Every Instructure-hosted school shares one issuer: the school is the host its
+        # configuration was served from.
+        query = query.join(
+            RegistrationRecord, RegistrationRecord.registration_id == Registration.id
+        ).where(RegistrationRecord.openid_configuration_url.startswith(origin(platform.url) + "/"))
+    return list(session.scalars(query.order_by(Registration.id)))
+
+
 def plan_registration(
     session: Session,
     outbound: Outbound,
@@ -134,14 +148,7 @@ def plan_registration(
             + ", ".join(SCOPE_NAMES.get(s, s) for s in unavailable)
             + ". The tool works without them, with less done for you."
         )
-    same_lms = select(Registration).where(Registration.issuer == platform.issuer)
-    if platform.product_family == "canvas":
-        # Every Instructure-hosted school shares one issuer: the school is the host its
-        # configuration was served from.
-        same_lms = same_lms.join(
-            RegistrationRecord, RegistrationRecord.registration_id == Registration.id
-        ).where(RegistrationRecord.openid_configuration_url.startswith(origin(platform.url) + "/"))
-    existing = list(session.scalars(same_lms.order_by(Registration.id)))
+    existing = _registrations_of_the_same_lms(session, platform)
     if existing:
         warnings.append(
             f"The tool already has {len(existing)} registration(s) for this LMS. Registering "

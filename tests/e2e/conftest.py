@@ -115,6 +115,7 @@ def axe_violations(frame: Any) -> list[dict[str, Any]]:
         pytest.skip("axe-core is not installed (npm ci)")
     frame.evaluate(AXE.read_text())
     result = frame.evaluate(
-        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
+        "async () => await axe.run(document, "
+        "{runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
     )
     return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]

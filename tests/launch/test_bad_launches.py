@@ -58,19 +58,27 @@ def test_forged_id_token_is_refused(
     assert _last_failure(tool_services).code == code
 
 
-def test_token_signed_with_an_unknown_key_id_is_refused(canvas: SandboxDriver, tool_services: ToolServices) -> None:
+def test_token_signed_with_an_unknown_key_id_is_refused(
+    canvas: SandboxDriver, tool_services: ToolServices
+) -> None:
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
     def resign(token: str) -> str:
-        return canvas.sign_id_token(canvas.decode(token), key=stranger, headers={"kid": "no-such-kid"})
+        return canvas.sign_id_token(
+            canvas.decode(token), key=stranger, headers={"kid": "no-such-kid"}
+        )
 
     response = _refused(canvas, tool_services, resign)
     assert response.status_code == 401
     assert _last_failure(tool_services).code == "unknown_key"
 
 
-def test_wrong_deployment_in_token_is_refused(moodle: SandboxDriver, tool_services: ToolServices) -> None:
-    response = _refused(moodle, tool_services, lambda token: moodle.forge(token, "wrong_deployment"))
+def test_wrong_deployment_in_token_is_refused(
+    moodle: SandboxDriver, tool_services: ToolServices
+) -> None:
+    response = _refused(
+        moodle, tool_services, lambda token: moodle.forge(token, "wrong_deployment")
+    )
     assert response.status_code == 403
     assert _last_failure(tool_services).code == "deployment_mismatch"
 
@@ -97,14 +105,20 @@ def test_launch_missing_a_required_claim_is_refused(
 
 def test_wrong_message_type_is_refused(canvas: SandboxDriver, tool_services: ToolServices) -> None:
     changes = {protocol.CLAIM_MESSAGE_TYPE: "LtiSubmissionReviewRequest"}
-    response = _refused(canvas, tool_services, lambda t: canvas.forge(t, "resigned", changes=changes))
+    response = _refused(
+        canvas, tool_services, lambda t: canvas.forge(t, "resigned", changes=changes)
+    )
     assert response.status_code == 400
     assert _last_failure(tool_services).code == "wrong_message_type"
 
 
-def test_target_link_uri_of_another_site_is_refused(canvas: SandboxDriver, tool_services: ToolServices) -> None:
+def test_target_link_uri_of_another_site_is_refused(
+    canvas: SandboxDriver, tool_services: ToolServices
+) -> None:
     changes = {protocol.CLAIM_TARGET_LINK_URI: "https://evil.example/lti/launch"}
-    response = _refused(canvas, tool_services, lambda t: canvas.forge(t, "resigned", changes=changes))
+    response = _refused(
+        canvas, tool_services, lambda t: canvas.forge(t, "resigned", changes=changes)
+    )
     assert response.status_code == 400
 
 
@@ -121,8 +135,9 @@ def test_replayed_launch_is_refused(canvas: SandboxDriver, tool_services: ToolSe
     first = session.post(form.action, data=form.fields, timeout=10)
     assert first.status_code == 200
     before = row_counts(tool_services)
-    replay = requests.post(form.action, data=form.fields, cookies=cookies, timeout=10,
-                           allow_redirects=False)
+    replay = requests.post(
+        form.action, data=form.fields, cookies=cookies, timeout=10, allow_redirects=False
+    )
     assert replay.status_code == 409
     assert row_counts(tool_services) == before
 
@@ -184,8 +199,11 @@ def test_login_without_login_hint_is_refused(canvas: SandboxDriver, tool: Served
     details = canvas.platform_registration()
     response = requests.get(
         tool.base_url + "/lti/login",
-        params={"iss": details["issuer"], "client_id": details["client_id"],
-                "target_link_uri": tool.base_url + "/lti/launch"},
+        params={
+            "iss": details["issuer"],
+            "client_id": details["client_id"],
+            "target_link_uri": tool.base_url + "/lti/launch",
+        },
         timeout=10,
         allow_redirects=False,
     )
@@ -215,7 +233,8 @@ def test_unregistered_deployment_is_refused_and_recorded_as_pending(
     assert _last_failure(tool_services).code == "unknown_deployment"
     with tool_services.session_factory() as session:
         pending = session.scalar(
-            select(Deployment).where(Deployment.deployment_id == details["deployment_ids"][0])
+            select(Deployment)
+            .where(Deployment.deployment_id == details["deployment_ids"][0])
             .join(Deployment.registration)
             .where(Deployment.registration.has(client_id=details["client_id"]))
         )
@@ -233,8 +252,9 @@ def test_concurrent_posts_of_one_launch_succeed_once(canvas: SandboxDriver) -> N
     cookies = session.cookies.get_dict()
 
     def post() -> int:
-        return requests.post(form.action, data=form.fields, cookies=cookies, timeout=10,
-                             allow_redirects=False).status_code
+        return requests.post(
+            form.action, data=form.fields, cookies=cookies, timeout=10, allow_redirects=False
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         statuses = sorted(pool.map(lambda _: post(), range(4)))

@@ -17,7 +17,9 @@ from tests.conftest import Served
 
 def test_kid_is_the_rfc7638_thumbprint(tmp_path: Path) -> None:
     key = KeyStore(tmp_path / "keys").ensure_key()
-    independent = jwcrypto_jwk.JWK(**{k: v for k, v in key.public_jwk.items() if k in ("kty", "n", "e")})
+    independent = jwcrypto_jwk.JWK(
+        **{k: v for k, v in key.public_jwk.items() if k in ("kty", "n", "e")}
+    )
     assert key.kid == independent.thumbprint()
 
 
@@ -51,7 +53,9 @@ def test_retired_key_stays_published_until_deleted(tmp_path: Path) -> None:
     assert [entry["kid"] for entry in store.jwks()["keys"]] == [new.kid]
 
 
-def test_the_last_live_key_cannot_be_retired_and_a_live_key_cannot_be_deleted(tmp_path: Path) -> None:
+def test_the_last_live_key_cannot_be_retired_and_a_live_key_cannot_be_deleted(
+    tmp_path: Path,
+) -> None:
     store = KeyStore(tmp_path / "keys")
     only = store.ensure_key()
     with pytest.raises(KeyStoreError):
@@ -71,12 +75,15 @@ def test_a_second_process_sees_a_rotation(tmp_path: Path) -> None:
 def test_published_jwks_verifies_what_the_tool_signs(tool: Served) -> None:
     services = tool.app.extensions["lti_tool"]
     signing = services.key_store.signing_key()
-    token = jwt.encode({"hello": "platform"}, signing.private_key, algorithm="RS256",
-                       headers={"kid": signing.kid})
+    token = jwt.encode(
+        {"hello": "platform"}, signing.private_key, algorithm="RS256", headers={"kid": signing.kid}
+    )
     published = requests.get(tool.base_url + "/.well-known/jwks.json", timeout=10)
     assert published.status_code == 200
     keys = {entry["kid"]: entry for entry in published.json()["keys"]}
-    assert all(entry["alg"] == "RS256" and entry["use"] == "sig" and "d" not in entry
-               for entry in keys.values())
+    assert all(
+        entry["alg"] == "RS256" and entry["use"] == "sig" and "d" not in entry
+        for entry in keys.values()
+    )
     public = jwt.PyJWK(keys[signing.kid]).key
     assert jwt.decode(token, public, algorithms=["RS256"]) == {"hello": "platform"}

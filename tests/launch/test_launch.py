@@ -20,7 +20,9 @@ def _latest_launch(services: ToolServices) -> Launch:
         return row
 
 
-def test_learner_launch_lands_inside_the_tool(flavour: str, sandbox: Sandbox, tool_services: ToolServices) -> None:
+def test_learner_launch_lands_inside_the_tool(
+    flavour: str, sandbox: Sandbox, tool_services: ToolServices
+) -> None:
     response = launch(sandbox.driver(flavour), "learner01")
     assert response.status_code == 200
     assert "/a/" in response.url
@@ -29,13 +31,17 @@ def test_learner_launch_lands_inside_the_tool(flavour: str, sandbox: Sandbox, to
     assert row.message_type == protocol.MESSAGE_RESOURCE_LINK
 
 
-def test_instructor_launch_is_recognised_as_instructor(flavour: str, sandbox: Sandbox, tool_services: ToolServices) -> None:
+def test_instructor_launch_is_recognised_as_instructor(
+    flavour: str, sandbox: Sandbox, tool_services: ToolServices
+) -> None:
     response = launch(sandbox.driver(flavour), "instructor")
     assert response.status_code == 200
     assert _latest_launch(tool_services).role == protocol.INSTRUCTOR
 
 
-def test_launch_records_user_context_and_resource_link(canvas: SandboxDriver, tool_services: ToolServices) -> None:
+def test_launch_records_user_context_and_resource_link(
+    canvas: SandboxDriver, tool_services: ToolServices
+) -> None:
     launch(canvas, "learner02")
     row = _latest_launch(tool_services)
     with tool_services.session_factory() as session:
@@ -48,7 +54,9 @@ def test_launch_records_user_context_and_resource_link(canvas: SandboxDriver, to
         assert stored.resource_link.lineitems_url
 
 
-def test_same_person_launching_twice_is_one_user(moodle: SandboxDriver, tool_services: ToolServices) -> None:
+def test_same_person_launching_twice_is_one_user(
+    moodle: SandboxDriver, tool_services: ToolServices
+) -> None:
     launch(moodle, "learner03")
     first = _latest_launch(tool_services)
     launch(moodle, "learner03")
@@ -57,7 +65,9 @@ def test_same_person_launching_twice_is_one_user(moodle: SandboxDriver, tool_ser
     assert first.user_id == second.user_id
 
 
-def _resigned_launch(driver: SandboxDriver, changes: dict, remove: tuple[str, ...] = ()) -> requests.Response:
+def _resigned_launch(
+    driver: SandboxDriver, changes: dict, remove: tuple[str, ...] = ()
+) -> requests.Response:
     """Launch with the platform's genuine id_token edited and validly re-signed."""
 
     def edit(token: str) -> str:
@@ -69,7 +79,9 @@ def _resigned_launch(driver: SandboxDriver, changes: dict, remove: tuple[str, ..
     return driver.launch(session, "learner04", tamper=edit)
 
 
-def test_launch_with_several_and_unknown_roles_is_accepted(canvas: SandboxDriver, tool_services: ToolServices) -> None:
+def test_launch_with_several_and_unknown_roles_is_accepted(
+    canvas: SandboxDriver, tool_services: ToolServices
+) -> None:
     roles = [
         "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
         "Learner",
@@ -81,7 +93,9 @@ def test_launch_with_several_and_unknown_roles_is_accepted(canvas: SandboxDriver
     assert _latest_launch(tool_services).role == protocol.LEARNER
 
 
-def test_short_instructor_role_name_is_an_instructor(canvas: SandboxDriver, tool_services: ToolServices) -> None:
+def test_short_instructor_role_name_is_an_instructor(
+    canvas: SandboxDriver, tool_services: ToolServices
+) -> None:
     response = _resigned_launch(canvas, {protocol.CLAIM_ROLES: ["Instructor"]})
     assert response.status_code == 200
     assert _latest_launch(tool_services).role == protocol.INSTRUCTOR
@@ -106,13 +120,17 @@ def test_launch_with_no_roles_no_name_no_email_no_context_is_accepted(
 
 
 def test_learner_name_with_markup_is_escaped(canvas: SandboxDriver) -> None:
-    response = _resigned_launch(canvas, {"name": "<script>alert(1)</script>Eve", "sub": unique("x-")})
+    response = _resigned_launch(
+        canvas, {"name": "<script>alert(1)</script>Eve", "sub": unique("x-")}
+    )
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;Eve" in response.text
 
 
-def test_one_issuer_with_two_client_ids_launches_through_both(sandbox: Sandbox, tool: object) -> None:
+def test_one_issuer_with_two_client_ids_launches_through_both(
+    sandbox: Sandbox, tool: object
+) -> None:
     from lti_tool.platforms import add_platform
     from lti_tool.sandbox import register_tool
 
@@ -131,7 +149,9 @@ def test_one_issuer_with_two_client_ids_launches_through_both(sandbox: Sandbox, 
         )
     first_issuer = sandbox.driver("canvas").platform_registration()["issuer"]
     assert details["issuer"] == first_issuer
-    assert launch(sandbox.driver("canvas", client_id=second.client_id), "learner05").status_code == 200
+    assert (
+        launch(sandbox.driver("canvas", client_id=second.client_id), "learner05").status_code == 200
+    )
     assert launch(sandbox.driver("canvas"), "learner05").status_code == 200
 
 
