@@ -27,7 +27,7 @@ import threading
 import uuid
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import requests
@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from lti_tool.db import utcnow
 from lti_tool.extensions import outbound_http_session
 from lti_tool.grades.ags import AgsClient, AgsError, PlatformConnector
+from lti_tool.grades.outbox import score_pair_key
 from lti_tool.grades.tokens import TokenCache
 from lti_tool.launch.tool_conf import DatabaseToolConf
 from lti_tool.models import Registration, ResourceLink
@@ -94,6 +95,7 @@ class Claimed:
 
     id: int
     registration_id: int
+    user_id: int
     resource_link_pk: int | None
     line_item_url: str | None
     lineitems_url: str | None
@@ -247,6 +249,7 @@ class Dispatcher:
                 Claimed(
                     id=row.id,
                     registration_id=row.registration_id,
+                    user_id=row.user_id,
                     resource_link_pk=row.resource_link_pk,
                     line_item_url=row.line_item_url,
                     lineitems_url=row.lineitems_url,
@@ -284,8 +287,10 @@ class Dispatcher:
             if not registration.active:
                 raise AgsError(FailureKind.PERMANENT, "the platform registration is disabled")
             client = self.client_for(registration, claimed.scopes)
-            line_item_url = claimed.line_item_url or self._resolve_line_item(claimed, client)
-            client.post_score(line_item_url, claimed.payload)
+            if claimed.line_item_url is None:
+                claimed = self._with_line_item(claimed, self._resolve_line_item(claimed, client))
+            assert claimed.line_item_url is not None
+            client.post_score(claimed.line_item_url, claimed.payload)
         except AgsError as failure:
             self._failed(claimed, failure)
         except Exception as exc:  # a bug or a database hiccup: keep the row, try later
@@ -374,15 +379,31 @@ class Dispatcher:
         return url
 
     def _bind_line_item(self, resource_link_pk: int, url: str) -> None:
+        """Point the placement's waiting rows at its line item; their pair key changes from
+        the placement to the line item, as for rows queued once the line item was known."""
         with self.session_factory.begin() as session:
-            session.execute(
-                update(ScoreOutbox)
-                .where(
+            waiting = session.execute(
+                select(ScoreOutbox.id, ScoreOutbox.user_id).where(
                     ScoreOutbox.resource_link_pk == resource_link_pk,
                     ScoreOutbox.line_item_url.is_(None),
                 )
-                .values(line_item_url=url)
-            )
+            ).all()
+            for row_id, user_id in waiting:
+                session.execute(
+                    update(ScoreOutbox)
+                    .where(ScoreOutbox.id == row_id, ScoreOutbox.line_item_url.is_(None))
+                    .values(
+                        line_item_url=url,
+                        pair_key=score_pair_key(user_id, url, resource_link_pk),
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+
+    @staticmethod
+    def _with_line_item(claimed: Claimed, url: str) -> Claimed:
+        assert claimed.resource_link_pk is not None
+        pair_key = score_pair_key(claimed.user_id, url, claimed.resource_link_pk)
+        return replace(claimed, line_item_url=url, pair_key=pair_key)
 
     # -- outcomes ---------------------------------------------------------------------
     def _finish(self, session: Session, claimed: Claimed, **values: Any) -> bool:

@@ -150,8 +150,11 @@ def _enqueue(
     )
     line_item_url = link.lineitem_url or _resolved_line_item(session, link.id)
     pair_key = score_pair_key(participation.user_id, line_item_url, link.id)
+    # Rows queued before the placement's line item was found still carry the placement's
+    # key until a dispatcher rebinds them; they are the same pair.
+    same_pair = {pair_key, score_pair_key(participation.user_id, None, link.id)}
     previous = session.scalar(
-        select(func.max(ScoreOutbox.score_timestamp)).where(ScoreOutbox.pair_key == pair_key)
+        select(func.max(ScoreOutbox.score_timestamp)).where(ScoreOutbox.pair_key.in_(same_pair))
     )
     timestamp = payloads.next_score_timestamp(utcnow(), previous)
     best = best_posttest_fraction(session, participation, just_submitted)
@@ -166,7 +169,7 @@ def _enqueue(
     session.execute(
         update(ScoreOutbox)
         .where(
-            ScoreOutbox.pair_key == pair_key,
+            ScoreOutbox.pair_key.in_(same_pair),
             ScoreOutbox.status.in_((OutboxStatus.PENDING, OutboxStatus.DEAD)),
         )
         .values(status=OutboxStatus.SUPERSEDED, last_error="replaced by a newer score")

@@ -84,7 +84,7 @@ class ToolOIDCLogin(FlaskOIDCLogin):  # type: ignore[misc]
         except OIDCException as exc:
             raise UnknownRegistration(str(exc)) from exc
         row = self._tool_conf.registration_row(
-            registration.get_issuer(), registration.get_client_id()
+            registration.get_issuer() or "", registration.get_client_id()
         )
         if row is None:
             raise UnknownRegistration("the registration disappeared during login")

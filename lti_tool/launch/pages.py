@@ -13,6 +13,7 @@ from flask import Blueprint, g, request, url_for
 
 from lti_tool.extensions import db, services
 from lti_tool.launch.context import NO_LAUNCH, LaunchContext
+from lti_tool.launch.errors import LaunchExpired
 
 URL_PREFIX = "/a/<launch_token>"
 
@@ -40,8 +41,11 @@ def launch_blueprint(name: str, import_name: str, url_prefix: str = "") -> Bluep
 
 
 def current_launch() -> LaunchContext:
-    launch = getattr(g, "launch", NO_LAUNCH)
-    return launch  # type: ignore[no-any-return]
+    """The launch of a page under /a/<launch_token>/ (restored before every view there)."""
+    launch: LaunchContext | None = g.get("launch")
+    if launch is None:
+        raise LaunchExpired("this page belongs to no launch")
+    return launch
 
 
 def template_globals() -> dict[str, Any]:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import jwt
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
 from pylti1p3.exception import LtiException
+from pylti1p3.registration import Registration as LtiRegistration
 from sqlalchemy.orm import Session
 
 from lti_tool import protocol
@@ -100,8 +101,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
         kid = header.get("kid")
         if not kid:
             raise InvalidSignature("the id_token header names no key (kid)")
-        registration = self._registration
-        key = self._key_cache.key_for(registration.get_key_set_url(), kid)
+        registration = self._lti_registration()
+        key = self._key_cache.key_for(registration.get_key_set_url() or "", kid)
         client_id = registration.get_client_id()
         try:
             body: dict[str, Any] = jwt.decode(
@@ -109,7 +110,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
                 key=key,
                 algorithms=["RS256"],
                 audience=client_id,
-                issuer=registration.get_issuer(),
+                issuer=registration.get_issuer() or "",
                 leeway=self._leeway,
                 options={"require": ["exp", "iat", "iss", "aud", "sub", "nonce"]},
             )
@@ -128,14 +129,20 @@ class ToolMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
                 raise UnknownRegistration("azp does not name this tool's client_id")
         elif "azp" in body and body["azp"] != client_id:
             raise UnknownRegistration("azp does not name this tool's client_id")
-        self._jwt["body"] = body
+        self._jwt["body"] = body  # type: ignore[typeddict-item]
         return body
+
+    def _lti_registration(self) -> LtiRegistration:
+        if self._registration is None:
+            raise UnknownRegistration("no registration was found for this launch")
+        return self._registration
 
     def _registration_issuer_mismatch(self) -> bool:
         assert self.login_state is not None
         login_registration_id = self.login_state.registration_id
+        registration = self._lti_registration()
         row = self._tool_config.registration_row(
-            self._registration.get_issuer(), self._registration.get_client_id()
+            registration.get_issuer() or "", registration.get_client_id()
         )
         return row is None or row.id != login_registration_id
 

@@ -11,6 +11,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from pylti1p3.contrib.flask import FlaskRequest
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool import protocol
 from lti_tool.extensions import db, services
@@ -39,7 +40,7 @@ def jwks() -> Response:
 
 
 @bp.route("/lti/login", methods=["GET", "POST"])
-def login() -> Response | str:
+def login() -> BaseResponse:
     settings = services().settings
     oidc = ToolOIDCLogin(_flask_request(), services().tool_conf)
     begun = oidc.begin(
@@ -49,6 +50,7 @@ def login() -> Response | str:
         secret_key=settings.secret_key,
         state_ttl_seconds=settings.login_state_ttl_seconds,
     )
+    response: BaseResponse
     if begun.storage_target:
         # Store the state's proof in the platform's frame first (LTI Client Side
         # postMessages, lti.put_data), then continue to the platform.
@@ -68,7 +70,7 @@ def login() -> Response | str:
     return response
 
 
-def _set_state_cookies(response: Response, state: str) -> None:
+def _set_state_cookies(response: BaseResponse, state: str) -> None:
     settings = services().settings
     max_age = settings.login_state_ttl_seconds
     # Inside an LMS iframe the tool is a third party: only SameSite=None; Secure cookies
@@ -101,13 +103,13 @@ def _state_bound(state: str) -> bool:
         value = request.cookies.get(name)
         if value and hmac.compare_digest(value, state):
             return True
-    proof = request.form.get("lti_storage_value")
+    proof = request.form.get("lti_storage_value") or ""
     expected = storage_value(services().settings.secret_key, state)
     return bool(proof) and hmac.compare_digest(proof, expected)
 
 
 @bp.route("/lti/launch", methods=["POST"])
-def launch() -> Response | tuple[str, int] | str:
+def launch() -> BaseResponse | str:
     svc = services()
     session = db()
     state = request.form.get("state", "")

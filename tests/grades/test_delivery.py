@@ -168,3 +168,23 @@ def test_launch_without_line_item_creates_one_by_resource_id_once(lms: Lms, flav
         if c["method"] == "POST" and "/scores" not in c["path"]
     ]
     assert len(creations) == 1
+
+
+def test_a_score_queued_before_its_line_item_was_found_is_superseded_by_a_later_one(
+    lms: Lms,
+) -> None:
+    learner = lms.learner("moodle", "learner13", title=UNGRADED_ACTIVITY_TITLE, activity=unique())
+    first = lms.submit_posttest(learner, correct=5)
+    assert first is not None and first.line_item_url is None
+    lms.driver("moodle").set_fault(path_contains="/scores", status=500, count=1)
+    dispatcher = lms.dispatcher()
+    assert dispatcher.run_once() == 1  # finds (creates) the line item, then the POST fails
+
+    second = lms.submit_posttest(learner, correct=9)
+    assert second is not None and second.line_item_url is not None
+    drain(dispatcher, timeout=10)
+
+    statuses = {row.id: row.status for row in lms.rows()}
+    assert statuses == {first.id: OutboxStatus.SUPERSEDED, second.id: OutboxStatus.DELIVERED}
+    assert second.score_timestamp >= first.score_timestamp + dt.timedelta(seconds=1)
+    assert [s["score_given"] for s in lms.scores("moodle", "learner13")] == ["90"]

@@ -13,7 +13,8 @@ import pytest
 from flask import Flask, jsonify, request
 
 from lti_tool import protocol
-from tests.conftest import Served, serve
+from tests.conftest import Served
+from tests.registration.fixtures import serve_briefly
 
 
 class RoguePlatform:
@@ -74,6 +75,6 @@ def rogue() -> Iterator[RoguePlatform]:
         platform.base_url = base_url
         return platform.app
 
-    served: Served = serve("127.0.0.1", build)
+    served: Served = serve_briefly("127.0.0.1", build)
     yield platform
     served.stop()
