@@ -25,7 +25,7 @@ from lti_tool.placement.errors import (
     NotADeepLinkingLaunch,
     PlacementError,
 )
-from lti_tool.placement.response import signed_response
+from lti_tool.launch.deep_link_response import signed_response
 
 bp = launch_blueprint("placement", __name__, "/placement")
 
