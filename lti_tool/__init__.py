@@ -61,17 +61,26 @@ def create_app(settings: Settings | None = None) -> Flask:
     services.key_store.ensure_key()
     app.extensions["lti_tool"] = services
 
-    from lti_tool import web
+    from lti_tool import admin, web
     from lti_tool.dashboard.views import bp as dashboard_bp
     from lti_tool.home.views import bp as home_bp
     from lti_tool.journey.views import bp as journey_bp
     from lti_tool.launch.pages import template_globals
     from lti_tool.launch.views import bp as launch_bp
     from lti_tool.placement.views import bp as placement_bp
+    from lti_tool.registration.views import bp as registration_bp
 
     web.install(app)
     app.context_processor(template_globals)
-    for blueprint in (launch_bp, home_bp, journey_bp, placement_bp, dashboard_bp):
+    for blueprint in (
+        launch_bp,
+        home_bp,
+        journey_bp,
+        placement_bp,
+        dashboard_bp,
+        registration_bp,
+        admin.bp,
+    ):
         app.register_blueprint(blueprint)
 
     @app.route("/health")

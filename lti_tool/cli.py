@@ -6,9 +6,11 @@ import sys
 
 import click
 
+from lti_tool.admin.commands import admin as admin_group
 from lti_tool.catalog.commands import activities
 from lti_tool.config import Settings
 from lti_tool.platforms import PlatformError, add_platform, list_platforms, remove_platform
+from lti_tool.registration.commands import check as platforms_check
 
 
 def _settings() -> Settings:
@@ -172,11 +174,18 @@ def platforms_list() -> None:
 @platforms.command("remove")
 @click.option("--issuer", required=True)
 @click.option("--client-id", required=True)
-def platforms_remove(issuer: str, client_id: str) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also when learners have used it: launches, links and undelivered grades go; "
+    "participations, attempts and certificates stay.",
+)
+def platforms_remove(issuer: str, client_id: str, force: bool) -> None:
+    """Remove a registration (refused while learners have used it, unless --force)."""
     factory = _session_factory()
     try:
         with factory.begin() as session:
-            remove_platform(session, issuer, client_id)
+            remove_platform(session, issuer, client_id, force=force)
     except PlatformError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -184,3 +193,5 @@ def platforms_remove(issuer: str, client_id: str) -> None:
 
 
 main.add_command(activities)
+main.add_command(admin_group)
+platforms.add_command(platforms_check)

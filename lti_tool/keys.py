@@ -175,12 +175,15 @@ class KeyStore:
     def retire(self, kid: str) -> None:
         """Stop signing with a key; it stays published until deleted."""
         entries = self._read_manifest()
+        if not any(entry["kid"] == kid for entry in entries):
+            raise KeyStoreError(f"no key {kid}")
+        live = [e for e in entries if not e.get("retired_at") and e["kid"] != kid]
+        if not live:
+            raise KeyStoreError("retiring the last live key would leave nothing to sign with")
         for entry in entries:
             if entry["kid"] == kid:
                 entry["retired_at"] = _now().isoformat()
         self._write_manifest(entries)
-        if not [key for key in self.keys() if key.retired_at is None]:
-            raise KeyStoreError("retiring the last live key would leave nothing to sign with")
 
     def delete(self, kid: str) -> None:
         """Unpublish a retired key (after in-flight calls have long finished)."""

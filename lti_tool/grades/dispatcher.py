@@ -32,21 +32,19 @@ from typing import Any
 
 import requests
 from sqlalchemy import and_, case, exists, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from lti_tool.db import utcnow
 from lti_tool.extensions import outbound_http_session
 from lti_tool.grades.ags import AgsClient, AgsError, PlatformConnector
+from lti_tool.grades.line_items import LineItemResolver, Placement
 from lti_tool.grades.outbox import score_pair_key
 from lti_tool.grades.tokens import TokenCache
 from lti_tool.launch.tool_conf import DatabaseToolConf
-from lti_tool.models import Registration, ResourceLink
+from lti_tool.models import Registration
 from lti_tool.models.grades import (
     LIVE_STATUSES,
     FailureKind,
-    GradeLineItem,
     OutboxStatus,
     ScoreOutbox,
 )
@@ -125,6 +123,7 @@ class Dispatcher:
         self.policy = policy or DispatchPolicy()
         self.worker_id = worker_id or default_worker_id()
         self.tokens = TokenCache(session_factory)
+        self.line_items = LineItemResolver(session_factory, clock, self.policy.lease_seconds)
         self.clock = clock
         # Only these platforms' scores (one worker per platform, or a test's own platform).
         self.registration_ids = frozenset(registration_ids) if registration_ids else None
@@ -301,103 +300,14 @@ class Dispatcher:
 
     # -- line items ---------------------------------------------------------------------
     def _resolve_line_item(self, claimed: Claimed, client: AgsClient) -> str:
-        """Find or create the line item of a launch that named none (one resolver at a time)."""
-        if claimed.resource_link_pk is None or not claimed.lineitems_url:
-            raise AgsError(
-                FailureKind.PERMANENT,
-                "the launch named no line item and no line item container to find one in",
-            )
+        placement = Placement(
+            resource_link_pk=claimed.resource_link_pk,
+            lineitems_url=claimed.lineitems_url,
+            resource_id=claimed.resource_id,
+            label=claimed.label,
+        )
         owner = f"{self.worker_id}/{uuid.uuid4().hex[:8]}"
-        now = self.clock()
-        lease_end = now + dt.timedelta(seconds=self.policy.lease_seconds)
-        with self.session_factory.begin() as session:
-            insert = postgresql_insert if self._is_postgres(session) else sqlite_insert
-            session.execute(
-                insert(GradeLineItem)
-                .values(resource_link_pk=claimed.resource_link_pk, created_at=now)
-                .on_conflict_do_nothing(index_elements=["resource_link_pk"])
-            )
-            taken = session.execute(
-                update(GradeLineItem)
-                .where(
-                    GradeLineItem.resource_link_pk == claimed.resource_link_pk,
-                    GradeLineItem.line_item_url.is_(None),
-                    or_(
-                        GradeLineItem.resolving_until.is_(None), GradeLineItem.resolving_until < now
-                    ),
-                )
-                .values(resolving_by=owner, resolving_until=lease_end)
-                .returning(GradeLineItem.id)
-            ).first()
-            known = session.scalar(
-                select(GradeLineItem.line_item_url).where(
-                    GradeLineItem.resource_link_pk == claimed.resource_link_pk
-                )
-            )
-        if known:
-            self._bind_line_item(claimed.resource_link_pk, known)
-            return known
-        if taken is None:
-            raise AgsError(FailureKind.WAITING, "another dispatcher is finding the line item")
-        resolved = False
-        try:
-            with self.session_factory() as session:
-                link = session.get(ResourceLink, claimed.resource_link_pk)
-                resource_link_id = link.resource_link_id if link else None
-            url, how = client.find_or_create_line_item(
-                claimed.lineitems_url,
-                resource_id=claimed.resource_id,
-                resource_link_id=resource_link_id,
-                label=claimed.label,
-            )
-            with self.session_factory.begin() as session:
-                session.execute(
-                    update(GradeLineItem)
-                    .where(GradeLineItem.resource_link_pk == claimed.resource_link_pk)
-                    .values(
-                        line_item_url=url,
-                        how=how,
-                        resolved_at=self.clock(),
-                        resolving_by=None,
-                        resolving_until=None,
-                    )
-                )
-            resolved = True
-            log.info("resource link %s: %s line item %s", claimed.resource_link_pk, how, url)
-        finally:
-            if not resolved:  # let the next try (any dispatcher) resolve it
-                with self.session_factory.begin() as session:
-                    session.execute(
-                        update(GradeLineItem)
-                        .where(
-                            GradeLineItem.resource_link_pk == claimed.resource_link_pk,
-                            GradeLineItem.resolving_by == owner,
-                        )
-                        .values(resolving_by=None, resolving_until=None)
-                    )
-        self._bind_line_item(claimed.resource_link_pk, url)
-        return url
-
-    def _bind_line_item(self, resource_link_pk: int, url: str) -> None:
-        """Point the placement's waiting rows at its line item; their pair key changes from
-        the placement to the line item, as for rows queued once the line item was known."""
-        with self.session_factory.begin() as session:
-            waiting = session.execute(
-                select(ScoreOutbox.id, ScoreOutbox.user_id).where(
-                    ScoreOutbox.resource_link_pk == resource_link_pk,
-                    ScoreOutbox.line_item_url.is_(None),
-                )
-            ).all()
-            for row_id, user_id in waiting:
-                session.execute(
-                    update(ScoreOutbox)
-                    .where(ScoreOutbox.id == row_id, ScoreOutbox.line_item_url.is_(None))
-                    .values(
-                        line_item_url=url,
-                        pair_key=score_pair_key(user_id, url, resource_link_pk),
-                    )
-                    .execution_options(synchronize_session=False)
-                )
+        return self.line_items.resolve(placement, client, owner)
 
     @staticmethod
     def _with_line_item(claimed: Claimed, url: str) -> Claimed:

@@ -1,7 +1,13 @@
 """Typed SQLAlchemy 2.0 models. Importing this package registers every table on ``Base``."""
 
 from lti_tool.db import Base
-from lti_tool.models.admin import LoginAttempt, Operator, RegistrationPolicy, RegistrationRecord  # noqa: F401
+from lti_tool.models.admin import LoginAttempt, Operator, RegistrationPolicy, RegistrationRecord
+from lti_tool.models.certificates import (
+    Certificate,
+    CertificateMail,
+    CpeMonitorReport,
+    LearnerProfile,
+)
 from lti_tool.models.course import (
     ActivityVersion,
     Attempt,
@@ -9,7 +15,7 @@ from lti_tool.models.course import (
     EvaluationResponse,
     Participation,
 )
-from lti_tool.models.grades import GradeLineItem, PlatformAccessToken, ScoreOutbox  # noqa: F401
+from lti_tool.models.grades import GradeLineItem, PlatformAccessToken, ScoreOutbox
 from lti_tool.models.identity import Context, ResourceLink, User
 from lti_tool.models.launch import (
     Launch,
@@ -24,18 +30,29 @@ __all__ = [
     "ActivityVersion",
     "Attempt",
     "AuditEvent",
-    "EvaluationResponse",
-    "Participation",
     "Base",
+    "Certificate",
+    "CertificateMail",
     "Context",
+    "CpeMonitorReport",
     "Deployment",
     "DeploymentStatus",
+    "EvaluationResponse",
+    "GradeLineItem",
     "Launch",
     "LaunchFailure",
+    "LearnerProfile",
+    "LoginAttempt",
     "LoginState",
     "LtiStorageEntry",
+    "Operator",
+    "Participation",
+    "PlatformAccessToken",
     "PlatformKeySet",
     "Registration",
+    "RegistrationPolicy",
+    "RegistrationRecord",
     "ResourceLink",
+    "ScoreOutbox",
     "User",
 ]

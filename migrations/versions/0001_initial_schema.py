@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 15:49:29.926582
+Create Date: 2026-11-28 16:12:02.996771
 """
 
 from __future__ import annotations
@@ -193,6 +193,29 @@ def upgrade() -> None:
             "deployment_id",
             name=op.f("uq_deployments_registration_id_deployment_id"),
         ),
+    )
+    op.create_table(
+        "learner_profiles",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("certificate_name", sa.String(length=120), nullable=False),
+        sa.Column("degree", sa.String(length=64), nullable=False),
+        sa.Column("profession", sa.String(length=32), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("nabp_eprofile_id", lti_tool.pii.EncryptedString(length=255), nullable=True),
+        sa.Column("birth_mmdd", lti_tool.pii.EncryptedString(length=255), nullable=True),
+        sa.Column("licence_number", lti_tool.pii.EncryptedString(length=255), nullable=True),
+        sa.Column("licence_state", sa.String(length=8), nullable=False),
+        sa.Column("created_at", lti_tool.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", lti_tool.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_learner_profiles_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_learner_profiles")),
+        sa.UniqueConstraint("user_id", name=op.f("uq_learner_profiles_user_id")),
     )
     op.create_table(
         "login_states",
@@ -447,6 +470,68 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "certificates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=40), nullable=False),
+        sa.Column("participation_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("activity_slug", sa.String(length=128), nullable=False),
+        sa.Column("activity_version_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("profession", sa.String(length=32), nullable=False),
+        sa.Column("learner_name", sa.String(length=120), nullable=False),
+        sa.Column("degree", sa.String(length=64), nullable=False),
+        sa.Column("activity_title", sa.String(length=1024), nullable=False),
+        sa.Column("provider_name", sa.String(length=255), nullable=False),
+        sa.Column("credit_type", sa.String(length=128), nullable=False),
+        sa.Column("credit_hundredths", sa.Integer(), nullable=False),
+        sa.Column("max_credit_hundredths", sa.Integer(), nullable=False),
+        sa.Column("time_spent_minutes", sa.Integer(), nullable=True),
+        sa.Column("completed_on", sa.Date(), nullable=False),
+        sa.Column("issued_at", lti_tool.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("pdf", lti_tool.pii.EncryptedBytes(), nullable=False),
+        sa.Column("pdf_sha256", sa.String(length=64), nullable=False),
+        sa.Column("pdf_size", sa.Integer(), nullable=False),
+        sa.Column("revoked_at", lti_tool.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_reason", sa.Text(), nullable=False),
+        sa.Column("replaced_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["activity_version_id"],
+            ["activity_versions.id"],
+            name=op.f("fk_certificates_activity_version_id_activity_versions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["participation_id"],
+            ["participations.id"],
+            name=op.f("fk_certificates_participation_id_participations"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["replaced_by_id"],
+            ["certificates.id"],
+            name=op.f("fk_certificates_replaced_by_id_certificates"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_certificates_user_id_users"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_certificates")),
+        sa.UniqueConstraint("number", name=op.f("uq_certificates_number")),
+    )
+    with op.batch_alter_table("certificates", schema=None) as batch_op:
+        batch_op.create_index("ix_certificates_user", ["user_id", "issued_at"], unique=False)
+        batch_op.create_index(
+            "uq_certificates_in_force",
+            ["participation_id"],
+            unique=True,
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        )
+
+    op.create_table(
         "evaluation_responses",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("participation_id", sa.Integer(), nullable=False),
@@ -560,17 +645,141 @@ def upgrade() -> None:
         batch_op.create_index("ix_grade_outbox_due", ["status", "next_attempt_at"], unique=False)
         batch_op.create_index("ix_grade_outbox_pair", ["pair_key", "id"], unique=False)
 
+    op.create_table(
+        "certificate_mails",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("certificate_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("recipient", sa.String(length=320), nullable=False),
+        sa.Column("message", lti_tool.pii.EncryptedBytes(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "PENDING",
+                "SENDING",
+                "SENT",
+                "SAVED",
+                "FAILED",
+                name="mailstatus",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", lti_tool.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", lti_tool.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=False),
+        sa.Column("saved_path", sa.String(length=2048), nullable=False),
+        sa.Column("created_at", lti_tool.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", lti_tool.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["certificate_id"],
+            ["certificates.id"],
+            name=op.f("fk_certificate_mails_certificate_id_certificates"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_certificate_mails_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_certificate_mails")),
+    )
+    with op.batch_alter_table("certificate_mails", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_certificate_mails_due", ["status", "next_attempt_at"], unique=False
+        )
+
+    op.create_table(
+        "cpe_monitor_reports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("participation_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("certificate_id", sa.Integer(), nullable=False),
+        sa.Column("uan", sa.String(length=32), nullable=False),
+        sa.Column("participation_date", sa.Date(), nullable=False),
+        sa.Column("nabp_eprofile_id", lti_tool.pii.EncryptedString(length=255), nullable=False),
+        sa.Column("birth_mmdd", lti_tool.pii.EncryptedString(length=255), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "QUEUED",
+                "ACCEPTED",
+                "REJECTED",
+                "EXPORTED",
+                name="reportstatus",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", lti_tool.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", lti_tool.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_attempt_at", lti_tool.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("error_code", sa.String(length=64), nullable=False),
+        sa.Column("error_text", sa.Text(), nullable=False),
+        sa.Column("accepted_at", lti_tool.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("exported_at", lti_tool.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", lti_tool.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", lti_tool.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["certificate_id"],
+            ["certificates.id"],
+            name=op.f("fk_cpe_monitor_reports_certificate_id_certificates"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["participation_id"],
+            ["participations.id"],
+            name=op.f("fk_cpe_monitor_reports_participation_id_participations"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_cpe_monitor_reports_user_id_users"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cpe_monitor_reports")),
+        sa.UniqueConstraint(
+            "participation_id", name=op.f("uq_cpe_monitor_reports_participation_id")
+        ),
+    )
+    with op.batch_alter_table("cpe_monitor_reports", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_cpe_monitor_reports_due", ["status", "next_attempt_at"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("cpe_monitor_reports", schema=None) as batch_op:
+        batch_op.drop_index("ix_cpe_monitor_reports_due")
+
+    op.drop_table("cpe_monitor_reports")
+    with op.batch_alter_table("certificate_mails", schema=None) as batch_op:
+        batch_op.drop_index("ix_certificate_mails_due")
+
+    op.drop_table("certificate_mails")
     with op.batch_alter_table("grade_outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_grade_outbox_pair")
         batch_op.drop_index("ix_grade_outbox_due")
 
     op.drop_table("grade_outbox")
     op.drop_table("evaluation_responses")
+    with op.batch_alter_table("certificates", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_certificates_in_force",
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        )
+        batch_op.drop_index("ix_certificates_user")
+
+    op.drop_table("certificates")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_events_participation")
 
@@ -585,6 +794,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_login_states_expires_at"))
 
     op.drop_table("login_states")
+    op.drop_table("learner_profiles")
     op.drop_table("deployments")
     op.drop_table("contexts")
     op.drop_table("users")

@@ -87,3 +87,11 @@ def test_published_jwks_verifies_what_the_tool_signs(tool: Served) -> None:
     )
     public = jwt.PyJWK(keys[signing.kid]).key
     assert jwt.decode(token, public, algorithms=["RS256"]) == {"hello": "platform"}
+
+
+def test_refusing_to_retire_the_last_key_leaves_it_signing(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path / "keys")
+    only = store.ensure_key()
+    with pytest.raises(KeyStoreError):
+        store.retire(only.kid)
+    assert store.signing_key().kid == only.kid

@@ -1,8 +1,7 @@
 """Fixtures shared by the registration and console tests.
 
-``console_tool`` is the session's tool server when ``create_app`` registers the
-registration and console blueprints, and otherwise a second tool server on the same
-database with them registered. ``operator`` makes a console operator; ``signed_in`` a
+``console_tool`` is the session's tool server (it serves the registration pages and the
+console). ``operator`` makes a console operator; ``signed_in`` a
 ``requests`` session signed in as one. ``from_address`` gives a client that connects from
 its own loopback address, so sign-in throttling by address in one test never reaches another.
 ``lms`` is a sandbox LMS of the test's own: tests that register the tool dynamically use it,
@@ -15,7 +14,7 @@ import random
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +24,13 @@ from flask import Flask
 from requests.adapters import HTTPAdapter
 from werkzeug.serving import make_server
 
-from lti_tool import create_app
 from lti_tool.admin.operators import create_operator
 from lti_tool.db import transaction
 from lti_tool.extensions import ToolServices
 from lti_tool.sandbox import SandboxSettings, create_sandbox_app, sandbox_of
 from lti_tool.sandbox.driver import SandboxDriver
 from lti_tool.sandbox.forms import HtmlForm, parse_forms
-from tests.conftest import Served, serve, tool_settings_for, unique
+from tests.conftest import Served, unique
 
 OPERATOR_PASSWORD = "correct horse battery staple"
 
@@ -50,37 +48,12 @@ def serve_briefly(host: str, build: Any) -> Served:
     return Served(base_url=base_url, app=server.app, server=server, thread=thread)
 
 
-def wire_console(app: Flask) -> Flask:
-    """Register the registration and console blueprints unless create_app already did."""
-    from lti_tool import admin
-    from lti_tool.registration import views
-
-    if "registration" not in app.blueprints:
-        app.register_blueprint(views.bp)
-    if "admin" not in app.blueprints:
-        app.register_blueprint(admin.bp)
-    return app
 
 
 @pytest.fixture(scope="session")
-def console_tool(
-    tool: Served, database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Served]:
-    if "admin" in tool.app.blueprints and "registration" in tool.app.blueprints:
-        yield tool
-        return
-    root = tmp_path_factory.mktemp("console-tool")
-    # The same keys as the session's tool, which the session's sandbox trusts.
-    keys_dir = tool.app.extensions["lti_tool"].settings.keys_dir
-
-    def build(base_url: str) -> Flask:
-        settings = replace(tool_settings_for(base_url, database_url, root), keys_dir=keys_dir)
-        return wire_console(create_app(settings))
-
-    served = serve("127.0.0.1", build)
-    yield served
-    served.stop()
-    served.app.extensions["lti_tool"].engine.dispose()
+def console_tool(tool: Served) -> Served:
+    """The session's tool server, which serves the registration pages and the console."""
+    return tool
 
 
 @pytest.fixture(scope="session")
