@@ -60,6 +60,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     services = build_services(settings)
     services.key_store.ensure_key()
     app.extensions["lti_tool"] = services
+    from lti_tool.grades.worker import start_inline_worker
+
+    # The embedded default delivers grades from this process; production runs
+    # `lti-tool grades worker` (LTI_TOOL_INLINE_GRADE_WORKER=false).
+    app.extensions["lti_tool_grade_worker"] = start_inline_worker(services)
 
     from lti_tool import admin, web
     from lti_tool.dashboard.views import bp as dashboard_bp

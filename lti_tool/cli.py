@@ -9,6 +9,7 @@ import click
 from lti_tool.admin.commands import admin as admin_group
 from lti_tool.catalog.commands import activities
 from lti_tool.config import Settings
+from lti_tool.grades.cli import grades
 from lti_tool.platforms import PlatformError, add_platform, list_platforms, remove_platform
 from lti_tool.registration.commands import check as platforms_check
 
@@ -194,4 +195,5 @@ def platforms_remove(issuer: str, client_id: str, force: bool) -> None:
 
 main.add_command(activities)
 main.add_command(admin_group)
+main.add_command(grades)
 platforms.add_command(platforms_check)

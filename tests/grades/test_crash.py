@@ -21,14 +21,14 @@ from .support import FAST, Lms, wait_until
 
 def _worker(lms: Lms, env: dict[str, str], log: Path, lease: float) -> subprocess.Popen[bytes]:
     command = [
-        sys.executable, "-m", "lti_tool.grades.cli", "worker",
+        str(Path(sys.executable).parent / "lti-tool"), "grades", "worker",
         "--lease-seconds", str(lease), "--concurrency", "4", "--poll-seconds", "0.1",
         "--backoff-base", "0.05", "--backoff-cap", "0.4", "--http-timeout", "5",
     ]  # fmt: skip
     for registration_id in lms.registration_ids.values():
         command += ["--registration-id", str(registration_id)]
     with log.open("ab") as output:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+        return subprocess.Popen(  # noqa: S603 (our own console script)
             command, env=env, stdout=output, stderr=subprocess.STDOUT
         )
 
