@@ -59,14 +59,23 @@ def create_app(settings: Settings | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     services = build_services(settings)
     services.key_store.ensure_key()
+    from lti_tool.pii import configure_pii
+
+    # Learner PII columns are sealed with the AES-GCM keyring in the keys folder.
+    configure_pii(settings.keys_dir)
     app.extensions["lti_tool"] = services
+    from lti_tool.credit.background import credit_jobs
     from lti_tool.grades.worker import start_inline_worker
 
-    # The embedded default delivers grades from this process; production runs
-    # `lti-tool grades worker` (LTI_TOOL_INLINE_GRADE_WORKER=false).
-    app.extensions["lti_tool_grade_worker"] = start_inline_worker(services)
+    # The embedded default delivers grades (and retries certificate mail) from this process;
+    # production runs `lti-tool grades worker` (LTI_TOOL_INLINE_GRADE_WORKER=false).
+    app.extensions["lti_tool_grade_worker"] = start_inline_worker(
+        services, side_jobs=credit_jobs(services)
+    )
 
     from lti_tool import admin, web
+    from lti_tool.credit.verify import bp as verification_bp
+    from lti_tool.credit.views import bp as certificates_bp
     from lti_tool.dashboard.views import bp as dashboard_bp
     from lti_tool.home.views import bp as home_bp
     from lti_tool.journey.views import bp as journey_bp
@@ -84,6 +93,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         placement_bp,
         dashboard_bp,
         registration_bp,
+        certificates_bp,
+        verification_bp,
         admin.bp,
     ):
         app.register_blueprint(blueprint)

@@ -85,6 +85,14 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = True
     mail_from: str = "CME Certificates <certificates@localhost>"
+    # CPE Monitor web service URL (SubmitCPEActivityJSON). Empty (the default): pharmacists'
+    # completions stay queued and `lti-tool reports cpe-monitor` exports them for upload.
+    cpe_monitor_url: str = ""
+    # CPE Monitor login ACPE issued to the provider; kept server-side, never sent to browsers.
+    cpe_monitor_username: str = ""
+    cpe_monitor_password: str = ""
+    # ACPE provider number (the UAN's first block, e.g. "0574"); empty = read from each UAN.
+    acpe_provider_number: str = ""
     # Extra origins allowed to frame the tool besides registered platforms (space separated).
     extra_frame_ancestors: tuple[str, ...] = field(default_factory=tuple)
 
@@ -127,6 +135,10 @@ class Settings:
             smtp_password=_env("LTI_TOOL_SMTP_PASSWORD", ""),
             smtp_starttls=_env_bool("LTI_TOOL_SMTP_STARTTLS", default.smtp_starttls),
             mail_from=_env("LTI_TOOL_MAIL_FROM", default.mail_from),
+            cpe_monitor_url=_env("LTI_TOOL_CPE_MONITOR_URL", "").strip(),
+            cpe_monitor_username=_env("LTI_TOOL_CPE_MONITOR_USERNAME", ""),
+            cpe_monitor_password=_env("LTI_TOOL_CPE_MONITOR_PASSWORD", ""),
+            acpe_provider_number=_env("LTI_TOOL_ACPE_PROVIDER_NUMBER", "").strip(),
             extra_frame_ancestors=tuple(_env("LTI_TOOL_FRAME_ANCESTORS", "").split()),
         )
         return settings.resolved()

@@ -43,7 +43,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import LargeBinary, String, select
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker, undefer
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger("lti_tool.pii")
@@ -385,7 +385,12 @@ def reencrypt(
         last_id: Any = None
         while True:
             with session_factory() as session:
-                query = select(model).order_by(primary_key).limit(batch_size)
+                query = (
+                    select(model)
+                    .options(*(undefer(getattr(model, c)) for c in columns))
+                    .order_by(primary_key)
+                    .limit(batch_size)
+                )
                 if last_id is not None:
                     query = query.where(primary_key > last_id)
                 rows = list(session.scalars(query))

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import lti_tool.db
+import lti_tool.pii
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

@@ -31,6 +31,7 @@ from lti_tool.extensions import ToolServices
 from lti_tool.migrate import upgrade
 from lti_tool.sandbox.driver import SandboxDriver
 from lti_tool.sandbox_link import build_sandbox_app, register_sandbox_platforms
+from tests.browsers import browser_page, chromium, playwright_driver  # noqa: F401  (fixtures)
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
 

@@ -274,8 +274,11 @@ def deadline_flags(session: Session, today: date) -> list[ReportFlag]:
         for report, number in rows
     ]
     return [
-        ReportFlag(flag, by_number[flag.record.reference].status,
-                   by_number[flag.record.reference].error_code)
+        ReportFlag(
+            flag,
+            by_number[flag.record.reference].status,
+            by_number[flag.record.reference].error_code,
+        )
         for flag in flag_reporting_deadlines(records, today)
     ]
 

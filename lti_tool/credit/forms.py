@@ -86,7 +86,7 @@ MONTHS = (
     "December",
 )
 
-# The form's field names, in page order (error summaries follow it).
+# The fields messages belong to, in page order (the error summary follows it).
 FIELDS = (
     "certificate_name",
     "degree",
@@ -94,6 +94,22 @@ FIELDS = (
     "email",
     "nabp_eprofile_id",
     "birth_date",
+    "licence_number",
+    "licence_state",
+    "time_spent_minutes",
+    "credits",
+    "attestation",
+)
+
+# The names the form submits (the birth date comes as two selects).
+SUBMITTED = (
+    "certificate_name",
+    "degree",
+    "profession",
+    "email",
+    "nabp_eprofile_id",
+    "birth_month",
+    "birth_day",
     "licence_number",
     "licence_state",
     "time_spent_minutes",
@@ -253,21 +269,7 @@ def read_claim_form(
     locked_profession: Profession | None = None,
 ) -> FormResult:
     """Check the submitted form against ``activity``; ``locked_profession`` for corrections."""
-    names = (
-        "certificate_name",
-        "degree",
-        "profession",
-        "email",
-        "nabp_eprofile_id",
-        "birth_month",
-        "birth_day",
-        "licence_number",
-        "licence_state",
-        "time_spent_minutes",
-        "credits",
-        "attestation",
-    )
-    values = {name: _text(data, name) for name in names}
+    values = {name: _text(data, name) for name in SUBMITTED}
     errors: dict[str, str] = {}
 
     name, degree, email = values["certificate_name"], values["degree"], values["email"]
@@ -323,7 +325,9 @@ def _profession(
     except ValueError:
         profession = None
     if profession is None or activity.designation(profession) is None:
-        errors["profession"] = "This activity offers no credit for that profession; choose one listed."
+        errors["profession"] = (
+            "This activity offers no credit for that profession; choose one listed."
+        )
         return None
     return profession
 

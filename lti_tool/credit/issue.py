@@ -160,6 +160,25 @@ def correct_certificate(
     return Issued(issued.certificate, issued.mail, issued.report, replaced=certificate)
 
 
+def revoke_certificate(
+    session: Session, certificate: Certificate, reason: str, now: datetime
+) -> None:
+    """Withdraw a certificate without replacing it (an operator's decision, e.g. credit
+    awarded in error); verification then says it was revoked, and why."""
+    if not certificate.in_force:
+        raise CertificateNotInForce(certificate.number)
+    certificate.revoked_at = now
+    certificate.revoked_reason = reason
+    audit.record(
+        session,
+        certificate.participation,
+        audit.CERTIFICATE_REVOKED,
+        now,
+        certificate=certificate.number,
+        reason=reason,
+    )
+
+
 def _save_registration(
     session: Session,
     user: User,

@@ -64,8 +64,9 @@ def save_registration(
     after = _plain(registration)
     for field in PII_FIELDS:
         # Only what the chosen profession needs is kept; a nurse's form never stores a
-        # birth date, and a profession change drops what the old one needed.
-        if before.get(field) != after[field] or getattr(profile, field) is None:
+        # birth date, and a profession change drops what the old one needed. An unchanged
+        # value keeps its ciphertext (and the key that sealed it).
+        if before.get(field) != after[field]:
             profile.set_pii(field, after[field])
     profile.updated_at = now
     changed = sorted(name for name, value in after.items() if before.get(name) != value)

@@ -1,17 +1,16 @@
 """What the credit package runs with: CPE Monitor access, mail delivery, the public URL.
 
-``CreditSettings`` holds the settings this package adds (read from the environment; they
-are to move into ``lti_tool.config.Settings``). ``CreditConfig`` joins them with the tool's
-own settings (SMTP, instance folder, base URL) once per app; views read it through
-:func:`credit_config`, background senders receive it as an argument.
+``CreditSettings`` holds the CPE Monitor settings (``LTI_TOOL_CPE_MONITOR_*`` and
+``LTI_TOOL_ACPE_PROVIDER_NUMBER`` in ``lti_tool.config.Settings``). ``CreditConfig`` joins
+them with the tool's own settings (SMTP, instance folder, base URL) once per app; views read
+it through :func:`credit_config`, background senders receive it as an argument.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from flask import Flask, current_app
 
@@ -28,23 +27,23 @@ SMTPS_PORT = 465
 
 @dataclass(frozen=True)
 class CreditSettings:
-    # CPE Monitor web service URL (SubmitCPEActivityJSON). Empty (the default): completions
-    # stay queued and `lti-tool reports cpe-monitor` exports them for upload by hand.
     cpe_monitor_url: str = ""
-    # CPE Monitor login ACPE issued to the provider; kept server-side, never sent to browsers.
     cpe_monitor_username: str = ""
     cpe_monitor_password: str = ""
-    # ACPE provider number (the UAN's first block, e.g. "0574"); empty = read from each UAN.
     acpe_provider_number: str = ""
 
     @classmethod
-    def from_env(cls) -> CreditSettings:
+    def from_settings(cls, settings: Settings) -> CreditSettings:
         return cls(
-            cpe_monitor_url=os.environ.get("LTI_TOOL_CPE_MONITOR_URL", "").strip(),
-            cpe_monitor_username=os.environ.get("LTI_TOOL_CPE_MONITOR_USERNAME", ""),
-            cpe_monitor_password=os.environ.get("LTI_TOOL_CPE_MONITOR_PASSWORD", ""),
-            acpe_provider_number=os.environ.get("LTI_TOOL_ACPE_PROVIDER_NUMBER", "").strip(),
+            cpe_monitor_url=settings.cpe_monitor_url,
+            cpe_monitor_username=settings.cpe_monitor_username,
+            cpe_monitor_password=settings.cpe_monitor_password,
+            acpe_provider_number=settings.acpe_provider_number,
         )
+
+    @classmethod
+    def from_env(cls) -> CreditSettings:
+        return cls.from_settings(Settings.from_env())
 
     @property
     def cpe_monitor_configured(self) -> bool:
@@ -78,6 +77,7 @@ def mail_settings_from(settings: Settings) -> MailSettings:
     """The certificate mail settings of the tool's ``Settings`` (LTI_TOOL_SMTP_*)."""
     from lti_tool.credit.rendering import certificate_mail
 
+    security: Literal["starttls", "ssl", "none"]
     if settings.smtp_port == SMTPS_PORT:
         security = "ssl"
     elif settings.smtp_starttls:
@@ -104,7 +104,7 @@ def config_from(settings: Settings, credit: CreditSettings | None = None) -> Cre
     return CreditConfig(
         base_url=settings.base_url,
         mail=mail_settings_from(settings),
-        credit=credit or CreditSettings.from_env(),
+        credit=credit or CreditSettings.from_settings(settings),
     )
 
 

@@ -90,7 +90,9 @@ def worker(
             dispatcher.close()
             click.echo(f"handled {handled} scores")
             return
-        loop = GradeWorker(dispatcher, poll_seconds=poll_seconds)
+        from lti_tool.credit.background import credit_jobs
+
+        loop = GradeWorker(dispatcher, poll_seconds=poll_seconds, side_jobs=credit_jobs(services))
 
         def _stop(_signum: int, _frame: FrameType | None) -> None:
             loop.stop(timeout=0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -25,14 +25,29 @@ log = logging.getLogger("lti_tool.grades")
 # Seconds between looks at the outbox when nothing woke the worker (other processes'
 # commits, rows whose backoff ends).
 DEFAULT_POLL_SECONDS = 2.0
+# Seconds between runs of the side jobs (certificate mail retries, CPE Monitor reports):
+# their rows wait minutes between tries, so a look every half minute is plenty.
+SIDE_JOB_SECONDS = 30.0
 # Seconds to wait after the database itself failed (locked, restarting) before trying again.
 ERROR_PAUSE_SECONDS = 5.0
 
 
 class GradeWorker:
-    def __init__(self, dispatcher: Dispatcher, poll_seconds: float = DEFAULT_POLL_SECONDS) -> None:
+    """Delivers scores; between rounds runs ``side_jobs``, the other outboxes' passes (given
+    by whoever wires the worker, so grades need not know about certificates)."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        poll_seconds: float = DEFAULT_POLL_SECONDS,
+        side_jobs: Sequence[Callable[[], object]] = (),
+        side_job_seconds: float = SIDE_JOB_SECONDS,
+    ) -> None:
         self.dispatcher = dispatcher
         self.poll_seconds = poll_seconds
+        self.side_jobs = tuple(side_jobs)
+        self.side_job_seconds = side_job_seconds
+        self._side_jobs_due = 0.0
         self.stopping = threading.Event()
         self._wakeup = threading.Event()
         self._thread: threading.Thread | None = None
@@ -48,11 +63,22 @@ class GradeWorker:
                 log.exception("grade worker: a round failed; pausing")
                 self.stopping.wait(ERROR_PAUSE_SECONDS)
                 continue
+            self._run_side_jobs()
             if handled < self.dispatcher.policy.batch_size:
                 self._wakeup.wait(self.poll_seconds)
                 self._wakeup.clear()
         self.dispatcher.close()
         log.info("grade worker %s stopped", self.dispatcher.worker_id)
+
+    def _run_side_jobs(self) -> None:
+        if not self.side_jobs or time.monotonic() < self._side_jobs_due:
+            return
+        self._side_jobs_due = time.monotonic() + self.side_job_seconds
+        for job in self.side_jobs:
+            try:
+                job()
+            except Exception:  # one failing outbox must not stop score delivery
+                log.exception("worker side job %s failed", getattr(job, "__name__", job))
 
     def start(self) -> threading.Thread:
         self._thread = threading.Thread(target=self.run, name="grade-worker", daemon=True)
@@ -89,11 +115,13 @@ def dispatcher_for(
     )
 
 
-def start_inline_worker(services: ToolServices) -> GradeWorker | None:
+def start_inline_worker(
+    services: ToolServices, side_jobs: Sequence[Callable[[], object]] = ()
+) -> GradeWorker | None:
     """The embedded default: send scores from a thread of the web process."""
     if not services.settings.inline_grade_worker:
         return None
-    worker = GradeWorker(dispatcher_for(services))
+    worker = GradeWorker(dispatcher_for(services), side_jobs=side_jobs)
     worker.start()
     return worker
 

@@ -3,25 +3,21 @@ step, keyboard use, and the draft script saving answers that survive a reload.""
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
 
 from lti_tool import protocol
-from lti_tool.config import PROJECT_ROOT
+from tests.browsers import AXE, require_axe
 
 from .conftest import LaunchFactory, Tool
 from .flows import CORRECT, participation_of
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 360, "height": 740}
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -37,18 +33,12 @@ def served(tool: Tool) -> Iterator[str]:
 
 
 @pytest.fixture
-def phone() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists() or not AXE.exists():
-        pytest.skip("Chromium and axe-core come with scripts/install.sh --test")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        page = browser.new_page(viewport=PHONE)
-        yield page
-        browser.close()
+def phone(chromium: Any) -> Iterator[Any]:
+    require_axe()
+    context = chromium.new_context(viewport=PHONE)
+    context.set_default_timeout(20_000)
+    yield context.new_page()
+    context.close()
 
 
 def assert_accessible(page: Any) -> None:

@@ -100,7 +100,7 @@ def test_evaluation_is_stored_once_and_completes_the_journey(launch: LaunchFacto
     assert tab.get("/").path.endswith("/activity/complete")
 
 
-def test_completion_page_shows_the_record_without_a_claim_link_when_there_is_no_claim_page(
+def test_completion_page_shows_the_record_and_offers_the_credit_claim(
     launch: LaunchFactory,
 ) -> None:
     tab = _passed(launch)
@@ -112,4 +112,5 @@ def test_completion_page_shows_the_record_without_a_claim_link_when_there_is_no_
     assert "Pre-test Skipped" in record.text
     assert "Sections viewed 2 of 2" in record.text
     assert "Evaluation Completed" in record.text
-    assert not any("certificate" in label.lower() for _, label in record.links)
+    claim = [href for href, label in record.links if label == "Claim your credit and certificate"]
+    assert len(claim) == 1 and claim[0].endswith("/certificates/claim")

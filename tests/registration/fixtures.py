@@ -48,8 +48,6 @@ def serve_briefly(host: str, build: Any) -> Served:
     return Served(base_url=base_url, app=server.app, server=server, thread=thread)
 
 
-
-
 @pytest.fixture(scope="session")
 def console_tool(tool: Served) -> Served:
     """The session's tool server, which serves the registration pages and the console."""

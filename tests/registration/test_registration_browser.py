@@ -4,8 +4,6 @@ the ``org.imsglobal.lti.close`` postMessage when done."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,21 +13,10 @@ from tests.registration.fixtures import Lms
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
 
 @pytest.fixture
-def page() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (scripts/install.sh --test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+def page(browser_page: Any) -> Any:
+    return browser_page
 
 
 @pytest.mark.parametrize("flavour", ["canvas", "moodle"])

@@ -7,8 +7,7 @@ launch with ``lti.get_data`` (and the legacy ``org.imsglobal.lti.get_data``).
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
+import re
 from typing import Any
 
 import pytest
@@ -17,21 +16,10 @@ from lti_tool.sandbox.driver import SandboxDriver
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
 
 @pytest.fixture
-def page() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (scripts/install.sh --test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+def page(browser_page: Any) -> Any:
+    return browser_page
 
 
 @pytest.mark.parametrize("flavour", ["canvas", "moodle"])
@@ -45,9 +33,17 @@ def test_tool_keeps_its_state_in_the_platform_frame_and_resizes_it(
 
     page.get_by_role("button", name="Launch as learner Amina Haddad").first.click()
 
-    tool_frame = page.frame_locator("#tool_content")
-    expect(tool_frame.locator("#storage")).to_have_text("storage ok", timeout=10_000)
-    expect(tool_frame.locator("#legacy-storage")).to_have_text("storage ok")
+    # The frame object, not a frame locator: the launch takes the frame across sites four
+    # times (LMS, tool login, LMS authorization, tool launch), each a process swap.
+    tool_frame = page.frame(name="tool_content")
+    assert tool_frame is not None
+    try:
+        tool_frame.wait_for_url(re.compile(r"/lti/launch$"), timeout=15_000)
+        expect(tool_frame.locator("#storage")).to_have_text("storage ok", timeout=10_000)
+        expect(tool_frame.locator("#legacy-storage")).to_have_text("storage ok")
+    except Exception as failure:  # a timeout too: show what the frames held
+        shown = [(frame.name, frame.url, frame.content()[:400]) for frame in page.frames]
+        raise AssertionError(f"{failure}\nframes: {shown}") from None
     expect(page.locator("#tool_content")).to_have_css("height", "777px")
     log = page.locator("#platform-messages-log li")
     expect(log.filter(has_text="lti.put_data")).to_have_count(1)

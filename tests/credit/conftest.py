@@ -1,0 +1,210 @@
+"""Fixtures for the credit tests: the tool with its journey and credit pages, reached through
+the session's sandbox LMS over real HTTP; loopback SMTP (aiosmtpd) and CPE Monitor stand-in.
+
+The session's shared tool serves the pages. The tests launch as a tool registration of their
+own (its own client_id, without grade services) into a sandbox course of their own, so the
+rosters, gradebooks and score outboxes other tests count are left as they were. Canvas only:
+Moodle's login initiation names no client_id, so a second registration of the Moodle issuer
+would make the tool guess between the two for every other test's Moodle launch.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+from werkzeug.serving import make_server
+
+from lti_tool.catalog import load_activities
+from lti_tool.certificates.cpe_monitor_standin import (
+    STANDIN_PASSWORD,
+    STANDIN_PROVIDER_NUMBER,
+    STANDIN_USERNAME,
+    StandinState,
+    create_standin_app,
+)
+from lti_tool.certificates.cpe_monitor_wire import SUBMIT_PATH
+from lti_tool.config import PROJECT_ROOT
+from lti_tool.credit.settings import EXTENSION, CreditConfig, CreditSettings, config_from
+from lti_tool.extensions import ToolServices
+from lti_tool.pii import configure_pii
+from lti_tool.platforms import add_platform
+from lti_tool.sandbox import platform_registration, register_tool
+from lti_tool.sandbox.driver import SandboxDriver
+from tests.conftest import Sandbox, Served
+
+from .support import Mailbox, SandboxPeople
+
+
+@dataclass
+class CreditTool:
+    served: Served
+    sandbox: Sandbox
+    client_ids: dict[str, str]
+    people: SandboxPeople
+
+    @property
+    def app(self) -> Flask:
+        return self.served.app
+
+    @property
+    def base_url(self) -> str:
+        return self.served.base_url
+
+    @property
+    def services(self) -> ToolServices:
+        found: ToolServices = self.app.extensions["lti_tool"]
+        return found
+
+    def driver(self, flavour: str = "canvas") -> SandboxDriver:
+        return self.sandbox.driver(flavour, client_id=self.client_ids[flavour])
+
+    @property
+    def config(self) -> CreditConfig:
+        found: CreditConfig = self.app.extensions[EXTENSION]
+        return found
+
+
+def _register_in_sandbox(sandbox: Sandbox, served: Served) -> dict[str, str]:
+    client_ids: dict[str, str] = {}
+    services: ToolServices = served.app.extensions["lti_tool"]
+    for flavour in ("canvas",):
+        registered = register_tool(
+            sandbox.app,
+            flavour,
+            tool_base_url=served.base_url,
+            name="CME credit tests",
+            scopes=(),  # no AGS or NRPS: these launches queue no scores
+            primary=False,
+        )
+        details = platform_registration(sandbox.app, flavour, registered.client_id)
+        with services.session_factory.begin() as session:
+            add_platform(
+                session,
+                issuer=details["issuer"],
+                client_id=details["client_id"],
+                auth_login_url=details["auth_login_url"],
+                auth_token_url=details["auth_token_url"],
+                key_set_url=details["key_set_url"],
+                deployment_ids=details["deployment_ids"],
+                auth_audience=details.get("auth_audience"),
+                name=f"Sandbox LMS ({flavour}) for credit tests",
+                product_family=details.get("product_family_code", flavour),
+                auto_approve_deployments=True,
+            )
+        client_ids[flavour] = registered.client_id
+    return client_ids
+
+
+@pytest.fixture(scope="session")
+def credit_tool(
+    tool: Served,
+    sandbox: Sandbox,
+    database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[CreditTool]:
+    served = tool
+    client_ids = _register_in_sandbox(sandbox, served)
+    people = SandboxPeople(sandbox.app, client_ids)
+    services: ToolServices = served.app.extensions["lti_tool"]
+    with services.session_factory.begin() as session:
+        load_activities(session, PROJECT_ROOT / "configs" / "activities")
+    yield CreditTool(served, sandbox, client_ids, people)
+
+
+@pytest.fixture(autouse=True)
+def credit_config(credit_tool: CreditTool, tmp_path: Path) -> Iterator[CreditConfig]:
+    """Each test starts with the embedded default: no SMTP host (mail written to a folder of
+    its own) and no CPE Monitor; tests change it with ``configure_credit``."""
+    configure_pii(credit_tool.services.settings.keys_dir)
+    settings = replace(credit_tool.services.settings, instance_dir=tmp_path / "instance")
+    config = config_from(settings, CreditSettings())
+    config = replace(config, mail_backoff_seconds=0.05)
+    previous = credit_tool.app.extensions.get(EXTENSION)
+    credit_tool.app.extensions[EXTENSION] = config
+    yield config
+    if previous is None:
+        credit_tool.app.extensions.pop(EXTENSION, None)
+    else:
+        credit_tool.app.extensions[EXTENSION] = previous
+
+
+@pytest.fixture
+def configure_credit(credit_tool: CreditTool) -> Callable[..., CreditConfig]:
+    """``configure_credit(mail=..., credit=...)`` changes the served tool's credit config."""
+
+    def change(**changes: Any) -> CreditConfig:
+        config = replace(credit_tool.config, **changes)
+        credit_tool.app.extensions[EXTENSION] = config
+        return config
+
+    return change
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class SmtpServer:
+    mailbox: Mailbox
+    host: str
+    port: int
+
+    def wait_for(self, count: int = 1, timeout: float = 10.0) -> list[Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.mailbox.received) >= count:
+                return self.mailbox.received
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} message(s), got {len(self.mailbox.received)}")
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on loopback."""
+    mailbox = Mailbox()
+    port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpServer(mailbox, "127.0.0.1", port)
+    finally:
+        controller.stop()
+
+
+@dataclass
+class Standin:
+    state: StandinState
+    settings: CreditSettings
+
+
+@pytest.fixture
+def cpe_standin() -> Iterator[Standin]:
+    """The CPE Monitor stand-in, served over real HTTP on loopback."""
+    app = create_standin_app()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    settings = CreditSettings(
+        cpe_monitor_url=f"http://127.0.0.1:{server.server_port}{SUBMIT_PATH}",
+        cpe_monitor_username=STANDIN_USERNAME,
+        cpe_monitor_password=STANDIN_PASSWORD,
+        acpe_provider_number=STANDIN_PROVIDER_NUMBER,
+    )
+    try:
+        yield Standin(app.extensions["cpe_monitor_standin"], settings)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
