@@ -113,6 +113,37 @@ def _client(args: tuple[str, dict[str, Any], bytes, str, int, int]) -> list[floa
     return timings
 
 
+def _baseline_client(args: tuple[str, dict[str, Any], bytes, str, int, int]) -> list[float]:
+    """The harness alone: two trivial requests to the same gunicorn and the same RS256
+    signature per round trip, so the launch figures can be read as a ratio to it."""
+    tool_url, platform, key_pem, kid, count, seed = args
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    http = requests.Session()
+    timings: list[float] = []
+    for index in range(count):
+        started = time.perf_counter()
+        http.get(tool_url + "/health", timeout=30).raise_for_status()
+        jwt.encode(
+            _claims(platform, tool_url, "n", f"bench-{seed}-{index}"),
+            key,
+            algorithm="RS256",
+            headers={"kid": kid},
+        )
+        http.get(tool_url + "/health", timeout=30).raise_for_status()
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def _run(
+    client: Any, jobs: list[tuple[str, dict[str, Any], bytes, str, int, int]]
+) -> tuple[list[float], float]:
+    started = time.perf_counter()
+    with mp.get_context("fork").Pool(len(jobs)) as pool:
+        results = pool.map(client, jobs)
+    elapsed = time.perf_counter() - started
+    return [t for chunk in results for t in chunk], elapsed
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -188,24 +219,30 @@ def main() -> None:
             f"{os.cpu_count()} CPUs"
         )
         print(
+            "baseline = the same clients doing two GET /health and one RS256 signature per "
+            "round trip; x = launch figure / baseline figure"
+        )
+        print(
             f"{'concurrency':>11} {'launches':>8} {'launches/s':>10} "
-            f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+            f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+            f"{'base/s':>7} {'base p50':>8} {'rate x':>6} {'p50 x':>6}"
         )
         for concurrency in options.concurrency:
             per_client = max(1, options.launches // concurrency)
             jobs = [
                 (tool_url, platform, key_pem, kid, per_client, seed) for seed in range(concurrency)
             ]
-            started = time.perf_counter()
-            with mp.get_context("fork").Pool(concurrency) as pool:
-                results = pool.map(_client, jobs)
-            elapsed = time.perf_counter() - started
-            timings = [t for chunk in results for t in chunk]
+            base, base_elapsed = _run(_baseline_client, jobs)
+            timings, elapsed = _run(_client, jobs)
+            rate, base_rate = len(timings) / elapsed, len(base) / base_elapsed
+            p50, base_p50 = statistics.median(timings), statistics.median(base)
             print(
-                f"{concurrency:>11} {len(timings):>8} {len(timings) / elapsed:>10.1f} "
-                f"{statistics.median(timings) * 1000:>7.1f} "
+                f"{concurrency:>11} {len(timings):>8} {rate:>10.1f} "
+                f"{p50 * 1000:>7.1f} "
                 f"{_percentile(timings, 0.95) * 1000:>7.1f} "
-                f"{_percentile(timings, 0.99) * 1000:>7.1f}"
+                f"{_percentile(timings, 0.99) * 1000:>7.1f} "
+                f"{base_rate:>7.1f} {base_p50 * 1000:>8.1f} "
+                f"{rate / base_rate:>6.2f} {p50 / base_p50:>6.2f}"
             )
     finally:
         gunicorn.terminate()
