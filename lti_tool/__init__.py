@@ -85,6 +85,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     from lti_tool.registration.views import bp as registration_bp
 
     web.install(app)
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     app.context_processor(template_globals)
     for blueprint in (
         launch_bp,

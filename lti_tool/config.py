@@ -93,6 +93,10 @@ class Settings:
     cpe_monitor_password: str = ""
     # ACPE provider number (the UAN's first block, e.g. "0574"); empty = read from each UAN.
     acpe_provider_number: str = ""
+    # Reverse proxies in front of the tool that set X-Forwarded-For/-Proto/-Host (0 = none).
+    # Behind one, set 1: the console's sign-in throttle and the logs then see the client's
+    # address, not the proxy's. Never set it higher than the proxies you run (spoofing).
+    proxy_hops: int = 0
     # Extra origins allowed to frame the tool besides registered platforms (space separated).
     extra_frame_ancestors: tuple[str, ...] = field(default_factory=tuple)
 
@@ -139,6 +143,7 @@ class Settings:
             cpe_monitor_username=_env("LTI_TOOL_CPE_MONITOR_USERNAME", ""),
             cpe_monitor_password=_env("LTI_TOOL_CPE_MONITOR_PASSWORD", ""),
             acpe_provider_number=_env("LTI_TOOL_ACPE_PROVIDER_NUMBER", "").strip(),
+            proxy_hops=_env_int("LTI_TOOL_PROXY_HOPS", default.proxy_hops),
             extra_frame_ancestors=tuple(_env("LTI_TOOL_FRAME_ANCESTORS", "").split()),
         )
         return settings.resolved()
