@@ -18,9 +18,9 @@ from lti_tool.course.schema import AcpeActivityType, ActivityMeta, AgendaItem
 from lti_tool.course.yamlsource import parse_yaml
 
 # The provider's activity page, kept beside the repository in shared/seed/.
-SEED_PAGE = (
-    Path(__file__).resolve().parents[3] / "shared" / "seed" / "cervical-dystonia-activity-page.txt"
-)
+# A copy of the provider's public activity page (the seed handed to the team), kept with the
+# tests so the verbatim check runs wherever the repository is cloned.
+SEED_PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "cervical-dystonia-activity-page.txt"
 
 SECTION_IDS = (
     "introduction",
@@ -127,7 +127,6 @@ def _agenda_titles(items: tuple[AgendaItem, ...]) -> list[str]:
     return [title for item in items for title in (item.title, *_agenda_titles(item.items))]
 
 
-@pytest.mark.skipif(not SEED_PAGE.exists(), reason="the provider's page is not beside the repo")
 def test_every_statement_is_verbatim_from_the_provider_page(meta):
     def normalize(text: str) -> str:
         return re.sub(r"\s+", " ", text).strip()
