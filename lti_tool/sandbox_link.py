@@ -8,11 +8,14 @@ platforms, trusting their deployments. Only the sandbox's public HTTP interface 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from lti_tool.config import Settings
+from lti_tool.models import Registration
 from lti_tool.platforms import add_platform
 
 FLAVOURS = ("canvas", "moodle")
@@ -31,6 +34,31 @@ def build_sandbox_app(settings: Settings, sandbox_base_url: str, root: Path) -> 
     )
 
 
+def add_sandbox_platform(
+    session: Session,
+    details: dict[str, Any],
+    name: str,
+    *,
+    auto_approve_deployments: bool = True,
+) -> Registration:
+    """Register with the tool one sandbox registration, from the values the sandbox's
+    ``platform_registration`` gives (what an admin copies from the LMS)."""
+    return add_platform(
+        session,
+        issuer=details["issuer"],
+        client_id=details["client_id"],
+        auth_login_url=details["auth_login_url"],
+        auth_token_url=details["auth_token_url"],
+        key_set_url=details["key_set_url"],
+        deployment_ids=details["deployment_ids"],
+        auth_audience=details.get("auth_audience"),
+        name=name,
+        product_family=details.get("product_family_code", ""),
+        # Sandbox courses are created freely; trust their deployments.
+        auto_approve_deployments=auto_approve_deployments,
+    )
+
+
 def register_sandbox_platforms(tool_app: Flask, sandbox_app: Flask) -> None:
     from lti_tool.sandbox import platform_registration
 
@@ -38,20 +66,7 @@ def register_sandbox_platforms(tool_app: Flask, sandbox_app: Flask) -> None:
     with services.session_factory.begin() as session:
         for flavour in FLAVOURS:
             details = platform_registration(sandbox_app, flavour)
-            add_platform(
-                session,
-                issuer=details["issuer"],
-                client_id=details["client_id"],
-                auth_login_url=details["auth_login_url"],
-                auth_token_url=details["auth_token_url"],
-                key_set_url=details["key_set_url"],
-                deployment_ids=details["deployment_ids"],
-                auth_audience=details.get("auth_audience"),
-                name=f"Sandbox LMS ({flavour})",
-                product_family=details.get("product_family_code", flavour),
-                # Sandbox courses are created freely; trust their deployments.
-                auto_approve_deployments=True,
-            )
+            add_sandbox_platform(session, details, f"Sandbox LMS ({flavour})")
 
 
 def start_sandbox(tool_app: Flask, settings: Settings, port: int) -> str:

@@ -36,9 +36,9 @@ from lti_tool.config import PROJECT_ROOT
 from lti_tool.credit.settings import EXTENSION, CreditConfig, CreditSettings, config_from
 from lti_tool.extensions import ToolServices
 from lti_tool.pii import configure_pii
-from lti_tool.platforms import add_platform
 from lti_tool.sandbox import platform_registration, register_tool
 from lti_tool.sandbox.driver import SandboxDriver
+from lti_tool.sandbox_link import add_sandbox_platform
 from tests.conftest import Sandbox, Served
 
 from .support import Mailbox, SandboxPeople
@@ -87,19 +87,7 @@ def _register_in_sandbox(sandbox: Sandbox, served: Served) -> dict[str, str]:
         )
         details = platform_registration(sandbox.app, flavour, registered.client_id)
         with services.session_factory.begin() as session:
-            add_platform(
-                session,
-                issuer=details["issuer"],
-                client_id=details["client_id"],
-                auth_login_url=details["auth_login_url"],
-                auth_token_url=details["auth_token_url"],
-                key_set_url=details["key_set_url"],
-                deployment_ids=details["deployment_ids"],
-                auth_audience=details.get("auth_audience"),
-                name=f"Sandbox LMS ({flavour}) for credit tests",
-                product_family=details.get("product_family_code", flavour),
-                auto_approve_deployments=True,
-            )
+            add_sandbox_platform(session, details, f"Sandbox LMS ({flavour}) for credit tests")
         client_ids[flavour] = registered.client_id
     return client_ids
 

@@ -221,8 +221,11 @@ def evaluation(session: Session, row: Participation) -> None:
 def outbox(
     session: Session, row: Participation, issuer: str, status: OutboxStatus, last_error: str = ""
 ) -> ScoreOutbox:
-    registration = session.scalar(select(Registration).where(Registration.issuer == issuer))
-    assert registration is not None
+    # The registration the learner launched through (the issuer may hold several).
+    link = session.get(ResourceLink, row.resource_link_pk)
+    assert link is not None
+    registration = session.get(Registration, link.registration_id)
+    assert registration is not None and registration.issuer == issuer
     score = ScoreOutbox(
         registration_id=registration.id,
         user_id=row.user_id,

@@ -20,7 +20,10 @@ def client_and_url(lms: Lms, flavour: str) -> tuple[NrpsClient, str]:
     url = lms.launch_claims(page.url)[protocol.CLAIM_NRPS]["context_memberships_url"]
     with lms.services.session_factory() as session:
         registration = session.scalar(
-            select(Registration).where(Registration.issuer == lms.issuer(flavour))
+            select(Registration).where(
+                Registration.issuer == lms.issuer(flavour),
+                Registration.client_id == lms.client_id(flavour),
+            )
         )
         assert registration is not None
         client = nrps_client(

@@ -14,7 +14,6 @@ from werkzeug.serving import make_server
 
 from lti_tool.db import transaction
 from lti_tool.extensions import ToolServices
-from lti_tool.platforms import add_platform
 from lti_tool.sandbox import (
     SandboxSettings,
     ToolSettings,
@@ -22,6 +21,7 @@ from lti_tool.sandbox import (
     platform_registration,
     sandbox_of,
 )
+from lti_tool.sandbox_link import add_sandbox_platform
 
 from .support import Lms, unique
 
@@ -49,16 +49,8 @@ def lms(tool: Any, tool_services: ToolServices, tmp_path: Path) -> Iterator[Lms]
     with transaction(tool_services.session_factory) as session:
         for flavour in ("canvas", "moodle"):
             details = platform_registration(app, flavour)
-            registration = add_platform(
-                session,
-                issuer=details["issuer"],
-                client_id=details["client_id"],
-                auth_login_url=details["auth_login_url"],
-                auth_token_url=details["auth_token_url"],
-                key_set_url=details["key_set_url"],
-                deployment_ids=details["deployment_ids"],
-                name=f"sandbox {flavour}",
-                product_family=details["product_family_code"],
+            registration = add_sandbox_platform(
+                session, details, f"sandbox {flavour}", auto_approve_deployments=False
             )
             served.registration_ids[flavour] = registration.id
     yield served

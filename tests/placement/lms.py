@@ -46,6 +46,10 @@ class Lms:
     def issuer(self, flavour: str) -> str:
         return str(platform_registration(self.app, flavour)["issuer"])
 
+    def client_id(self, flavour: str) -> str:
+        """The tool's main registration with this flavour (other tests add more on the issuer)."""
+        return str(platform_registration(self.app, flavour)["client_id"])
+
     def launch_claims(self, page_url: str) -> dict[str, Any]:
         """The id_token claims of the tool's launch behind a ``/a/<launch_token>/…`` URL."""
         token = urlsplit(page_url).path.split("/")[2]
