@@ -5,7 +5,9 @@
   "use strict";
   function resize() {
     if (window.parent === window) return;
-    var height = Math.ceil(document.documentElement.scrollHeight);
+    // The root element's own height, not scrollHeight: scrollHeight is never less than the
+    // frame's current height, so a frame grown for a long page would never shrink again.
+    var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
     var message = { subject: "lti.frameResize", height: height };
     try { window.parent.postMessage(message, "*"); } catch (e) { /* not framed by an LMS */ }
   }
