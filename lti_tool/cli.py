@@ -127,10 +127,10 @@ def platforms() -> None:
     """Platform registrations and deployments."""
 
 
-def _session_factory():  # type: ignore[no-untyped-def]
-    from lti_tool.db import make_engine, make_session_factory
+def _database():  # type: ignore[no-untyped-def]
+    from lti_tool.db import open_database
 
-    return make_session_factory(make_engine(_settings().database_url))
+    return open_database(_settings().database_url)
 
 
 @platforms.command("add")
@@ -146,9 +146,8 @@ def _session_factory():  # type: ignore[no-untyped-def]
 @click.option("--auto-approve-deployments", is_flag=True, default=False)
 def platforms_add(**options: object) -> None:
     """Register a platform (one issuer + client_id) with its deployments."""
-    factory = _session_factory()
     try:
-        with factory.begin() as session:
+        with _database() as factory, factory.begin() as session:
             registration = add_platform(session, **options)  # type: ignore[arg-type]
             click.echo(
                 f"registered {registration.issuer} client_id={registration.client_id} "
@@ -161,7 +160,7 @@ def platforms_add(**options: object) -> None:
 
 @platforms.command("list")
 def platforms_list() -> None:
-    with _session_factory()() as session:
+    with _database() as factory, factory() as session:
         for registration in list_platforms(session):
             deployments = ", ".join(
                 f"{d.deployment_id} ({d.status.value})" for d in registration.deployments
@@ -184,9 +183,8 @@ def platforms_list() -> None:
 )
 def platforms_remove(issuer: str, client_id: str, force: bool) -> None:
     """Remove a registration (refused while learners have used it, unless --force)."""
-    factory = _session_factory()
     try:
-        with factory.begin() as session:
+        with _database() as factory, factory.begin() as session:
             remove_platform(session, issuer, client_id, force=force)
     except PlatformError as exc:
         click.echo(f"error: {exc}", err=True)

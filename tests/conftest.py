@@ -15,6 +15,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,12 +63,10 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'tool.sqlite3'}"
     upgrade(url)
     from lti_tool.catalog import load_activities
-    from lti_tool.db import make_engine, make_session_factory, transaction
+    from lti_tool.db import open_database, transaction
 
-    engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as session:
+    with open_database(url) as factory, transaction(factory) as session:
         load_activities(session, PROJECT_ROOT / "configs" / "activities")
-    engine.dispose()
     return url
 
 
@@ -117,17 +116,24 @@ def tool_settings_for(base_url: str, database_url: str, root: Path, **overrides:
     return settings.resolved()
 
 
+@contextmanager
+def served_tool(database_url: str, root: Path, **overrides: Any) -> Iterator[Served]:
+    """The tool on 127.0.0.1 with its files under ``root``; stopped and disconnected after."""
+    served = serve(
+        "127.0.0.1",
+        lambda base_url: create_app(tool_settings_for(base_url, database_url, root, **overrides)),
+    )
+    try:
+        yield served
+    finally:
+        served.stop()
+        served.app.extensions["lti_tool"].engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def tool(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    root = tmp_path_factory.mktemp("tool")
-
-    def build(base_url: str) -> Flask:
-        return create_app(tool_settings_for(base_url, database_url, root))
-
-    served = serve("127.0.0.1", build)
-    yield served
-    served.stop()
-    served.app.extensions["lti_tool"].engine.dispose()
+    with served_tool(database_url, tmp_path_factory.mktemp("tool")) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

@@ -18,18 +18,17 @@ from lti_tool.admin.operators import (
     set_password,
 )
 from lti_tool.config import Settings
-from lti_tool.db import make_engine, make_session_factory, transaction
+from lti_tool.db import open_database, transaction
 from lti_tool.models.admin import Operator
 
 
 @contextmanager
 def _session() -> Iterator[Session]:
-    engine = make_engine(Settings.from_env().database_url)
-    try:
-        with transaction(make_session_factory(engine)) as session:
-            yield session
-    finally:
-        engine.dispose()
+    with (
+        open_database(Settings.from_env().database_url) as factory,
+        transaction(factory) as session,
+    ):
+        yield session
 
 
 def _password(from_stdin: bool) -> str:

@@ -70,7 +70,7 @@ def validate(path: Path) -> None:
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 def load(path: Path | None) -> None:
     """Load activity folders into the catalog (default: LTI_TOOL_ACTIVITIES_DIR)."""
-    from lti_tool.db import make_engine, make_session_factory, transaction
+    from lti_tool.db import open_database, transaction
 
     settings = Settings.from_env()
     source = path or settings.activities_dir
@@ -78,9 +78,8 @@ def load(path: Path | None) -> None:
     if not folders:
         click.echo(f"{source}: no activity folder here", err=True)
         sys.exit(1)
-    engine = make_engine(settings.database_url)
     try:
-        with transaction(make_session_factory(engine)) as session:
+        with open_database(settings.database_url) as factory, transaction(factory) as session:
             loaded = load_folders(session, folders)
             for item in loaded:
                 version = item.version
@@ -88,5 +87,3 @@ def load(path: Path | None) -> None:
     except ActivitiesRefused as refused:
         _echo_refused(refused)
         sys.exit(1)
-    finally:
-        engine.dispose()

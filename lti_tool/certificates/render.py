@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import functools
 import threading
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,6 +45,7 @@ from weasyprint.urls import URLFetcher
 
 from lti_tool.certificates.document import CertificateDocument
 from lti_tool.certificates.fonts import FontFace, font_face_css, load_font_faces, within_repertoire
+from lti_tool.course.dates import long_date
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "certificates"
 STYLESHEET_NAME = "certificate.css"
@@ -61,29 +61,9 @@ PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
 # Whether WeasyPrint found HarfBuzz-Subset (Debian: libharfbuzz-subset0) and so subsets in C.
 HARFBUZZ_SUBSET = weasyprint_ffi.harfbuzz_subset is not None
 
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-
 # The AMA asks for its credit names in italics wherever they appear, including inside the
 # provider's verbatim statements; both the "Credit(s)™" and the "Credit™" spellings occur.
 _CREDIT_NAMES = ("AMA PRA Category 1 Credit(s)\u2122", "AMA PRA Category 1 Credit\u2122")
-
-
-def long_date(value: date) -> str:
-    """``January 14, 2026``; spelled out so no reader confuses day and month."""
-    return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
 
 
 def format_credits(value: Decimal) -> str:

@@ -28,6 +28,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from lti_tool.course.activity import Activity
+from lti_tool.course.dates import long_date
 from lti_tool.course.errors import (
     ActivityExpired,
     ActivityNotReleased,
@@ -117,7 +118,7 @@ def credit_unavailable(
         expired_on = activity.meta.expiration_date
         return CreditUnavailable(
             UnavailableReason.EXPIRED,
-            f"This activity expired on {expired_on:%B} {expired_on.day}, {expired_on.year}. "
+            f"This activity expired on {long_date(expired_on)}. "
             "You can still read the content, but credit and certificates can no longer be earned.",
             window.closes_at,
         )

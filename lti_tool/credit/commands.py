@@ -28,7 +28,7 @@ from lti_tool.credit.cpe_reports import (
     status_counts,
 )
 from lti_tool.credit.settings import CreditSettings
-from lti_tool.db import make_engine, make_session_factory, utcnow
+from lti_tool.db import open_database, utcnow
 from lti_tool.models import Base
 from lti_tool.models.certificates import ReportStatus
 from lti_tool.pii import configure_pii, current_keyring, key_usage, reencrypt
@@ -38,11 +38,8 @@ from lti_tool.pii import configure_pii, current_keyring, key_usage, reencrypt
 def _database() -> Iterator[sessionmaker[Session]]:
     settings = Settings.from_env()
     configure_pii(settings.keys_dir)
-    engine = make_engine(settings.database_url)
-    try:
-        yield make_session_factory(engine)
-    finally:
-        engine.dispose()
+    with open_database(settings.database_url) as factory:
+        yield factory
 
 
 def _echo_err(text: str) -> None:

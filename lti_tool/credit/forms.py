@@ -39,6 +39,7 @@ from lti_tool.course.credit import (
     check_physician_amount,
     parse_credit_amount,
 )
+from lti_tool.course.dates import MONTH_NAMES
 from lti_tool.course.errors import (
     ClaimAmountInvalid,
     ClaimBelowMinimum,
@@ -70,21 +71,6 @@ PROFESSION_LABELS = {
     Profession.NURSE_PRACTITIONER: "Nurse practitioner",
     Profession.OTHER: "Other health care professional",
 }
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 # The fields messages belong to, in page order (the error summary follows it).
 FIELDS = (
@@ -233,7 +219,7 @@ def birth_message(error: CreditError, month: str = "", day: str = "") -> str:
         return "Choose the month and the day of your birth: CPE Monitor matches them."
     if month.isdigit() and 1 <= int(month) <= 12 and day.isdigit():
         return (
-            f"{MONTHS[int(month) - 1]} {int(day)} is not a date; choose the month and day "
+            f"{MONTH_NAMES[int(month) - 1]} {int(day)} is not a date; choose the month and day "
             "of your birth."
         )
     return "Choose the month and the day of your birth from the lists."

@@ -4,17 +4,16 @@ the credit line of a certificate. Plain values for templates; Jinja escapes them
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from lti_tool.course import Activity, Profession
+from lti_tool.course.dates import MONTH_NAMES, long_date
 from lti_tool.course.schema import ACCEPTING_BODY_PROFESSIONS, PHARMACY_PROFESSIONS
 from lti_tool.credit.documents import credit_name
 from lti_tool.credit.forms import (
     FIELDS,
     LICENCE_PROFESSIONS,
-    MONTHS,
     PROFESSION_LABELS,
     format_credits,
 )
@@ -93,7 +92,7 @@ def form_context(
         "offers_pharmacy": pharmacy is not None,
         "nabp_instructions": pharmacy.nabp_instructions if pharmacy else "",
         "offers_licence": bool(offered & LICENCE_PROFESSIONS),
-        "months": list(enumerate(MONTHS, start=1)),
+        "months": list(enumerate(MONTH_NAMES, start=1)),
         "days": list(range(1, 32)),
         "states": sorted(LICENSING_STATES.items(), key=lambda item: item[1]),
     }
@@ -102,10 +101,6 @@ def form_context(
 def _steps(maximum: Decimal) -> list[Decimal]:
     step = Decimal("0.25")
     return [step * n for n in range(1, int(maximum / step) + 1)]
-
-
-def long_date(day: date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
 
 
 @dataclass(frozen=True)

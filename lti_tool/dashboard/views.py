@@ -7,7 +7,7 @@ grade deliveries back in the queue. Instructors and administrators only.
 
 from __future__ import annotations
 
-from flask import Response, current_app, redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from lti_tool.dashboard.errors import DashboardError, InstructorsOnly
@@ -41,11 +41,6 @@ def _dashboard() -> Dashboard:
     return build_dashboard(db(), launch, read_roster(launch, services()))
 
 
-def _url_if_served(endpoint: str) -> str | None:
-    """A link to another area's page, when that area is installed in this app."""
-    return url_for(endpoint) if endpoint in current_app.view_functions else None
-
-
 @bp.get("/")
 def index() -> str:
     return render_template(
@@ -53,8 +48,8 @@ def index() -> str:
         dashboard=_dashboard(),
         score_text=score_text,
         resent=request.args.get("resent", type=int),
-        choose_url=_url_if_served("journey.choose"),
-        activity_url=_url_if_served("journey.resume"),
+        choose_url=url_for("journey.choose"),
+        activity_url=url_for("journey.resume"),
     )
 
 

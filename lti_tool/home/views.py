@@ -3,7 +3,7 @@ deep linking requests to the activity picker."""
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, url_for
+from flask import redirect, url_for
 from werkzeug.wrappers import Response
 
 from lti_tool.launch.pages import current_launch, launch_blueprint
@@ -11,17 +11,11 @@ from lti_tool.launch.pages import current_launch, launch_blueprint
 bp = launch_blueprint("home", __name__)
 
 
-def _has(endpoint: str) -> bool:
-    return endpoint in current_app.view_functions
-
-
 @bp.route("/")
-def start() -> Response | str:
+def start() -> Response:
     launch = current_launch()
-    if launch.is_deep_linking and _has("placement.picker"):
+    if launch.is_deep_linking:
         return redirect(url_for("placement.picker"))
-    if launch.is_instructor and _has("dashboard.index"):
+    if launch.is_instructor:
         return redirect(url_for("dashboard.index"))
-    if not launch.is_instructor and _has("journey.resume"):
-        return redirect(url_for("journey.resume"))
-    return render_template("home/start.html")
+    return redirect(url_for("journey.resume"))

@@ -9,7 +9,6 @@ content can still be read.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask import Blueprint, g, redirect, render_template, url_for
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +29,7 @@ from lti_tool.course import (
     StepLocked,
     UnknownSection,
 )
+from lti_tool.course.dates import long_date
 
 
 class JourneyPageError(Exception):
@@ -79,15 +79,11 @@ def _journey_activity() -> Activity | None:
     return journey.activity if journey is not None else None
 
 
-def _long_date(day: date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
-
-
 def _not_released(error: ActivityNotReleased) -> Page:
     activity = _journey_activity()
     if activity is not None:
         meta = activity.meta
-        when = f"{_long_date(meta.release_date)} ({meta.provider.timezone} time)"
+        when = f"{long_date(meta.release_date)} ({meta.provider.timezone} time)"
     else:
         when = f"{error.opens_at:%Y-%m-%d %H:%M} UTC"
     return Page(

@@ -21,6 +21,7 @@ from lti_tool.course import (
     Profession,
     Step,
     can_enter,
+    dates,
     display_percent,
     missing_sections,
     posttest_passed,
@@ -44,9 +45,7 @@ _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 
 
 def long_date(day: date | None) -> str:
-    if day is None:
-        return ""
-    return f"{day:%B} {day.day}, {day.year}"
+    return "" if day is None else dates.long_date(day)
 
 
 def moment(at: datetime | None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, redirect, render_template, request, send_file, url_for
+from flask import g, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
 
 from lti_tool import course
@@ -311,12 +311,10 @@ def save_evaluation_draft() -> tuple[str, int]:
 def complete() -> str:
     journey = _journey()
     activity, progress = journey.activity, journey.progress
-    claim_url = None
     claimable = progress.credit_claimed_at is not None or course.can_enter(
         Step.CREDIT, activity, progress, journey.now
     )
-    if claimable and CLAIM_ENDPOINT in current_app.view_functions:
-        claim_url = url_for(CLAIM_ENDPOINT)
+    claim_url = url_for(CLAIM_ENDPOINT) if claimable else None
     pretest = next((a for a in journey.attempts(PRETEST) if a.submitted_at), None)
     return _render(
         "journey/complete.html",

@@ -10,9 +10,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from lti_tool import create_app
 from lti_tool.models.admin import LoginAttempt
-from tests.conftest import Served, serve, tool_settings_for, unique
+from tests.conftest import Served, served_tool, unique
 from tests.registration.fixtures import csrf_of
 
 
@@ -39,13 +38,8 @@ def _recorded_addresses(served: Served, username: str) -> list[str]:
 @pytest.fixture(scope="module")
 def proxied_tool(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     root: Path = tmp_path_factory.mktemp("proxied-tool")
-    served = serve(
-        "127.0.0.1",
-        lambda base_url: create_app(tool_settings_for(base_url, database_url, root, proxy_hops=1)),
-    )
-    yield served
-    served.stop()
-    served.app.extensions["lti_tool"].engine.dispose()
+    with served_tool(database_url, root, proxy_hops=1) as served:
+        yield served
 
 
 def test_the_proxy_forwarded_address_is_the_one_throttled(proxied_tool: Served) -> None:

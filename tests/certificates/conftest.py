@@ -5,14 +5,12 @@ from __future__ import annotations
 import io
 import re
 import socket
-import threading
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 from pypdf import PdfReader
-from werkzeug.serving import make_server
 
 from lti_tool.certificates.cpe_monitor import CpeMonitorSettings
 from lti_tool.certificates.cpe_monitor_standin import (
@@ -20,10 +18,10 @@ from lti_tool.certificates.cpe_monitor_standin import (
     STANDIN_PROVIDER_NUMBER,
     STANDIN_USERNAME,
     StandinState,
-    create_standin_app,
 )
 from lti_tool.certificates.cpe_monitor_wire import SUBMIT_PATH
 from lti_tool.certificates.fonts import load_font_faces
+from tests.cpe_standin import served_standin
 
 # WeasyPrint 70 warns at import when HarfBuzz-Subset (Debian: libharfbuzz-subset0) is missing,
 # and pytest makes warnings errors. The renderer handles both cases (see render.py); the
@@ -77,22 +75,13 @@ class Standin:
 @pytest.fixture
 def standin() -> Iterator[Standin]:
     """The CPE Monitor stand-in served over real HTTP on loopback."""
-    app = create_standin_app()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    settings = CpeMonitorSettings(
-        endpoint_url=base_url + SUBMIT_PATH,
-        provider_number=STANDIN_PROVIDER_NUMBER,
-        username=STANDIN_USERNAME,
-        password=STANDIN_PASSWORD,
-        connect_timeout_seconds=2,
-        read_timeout_seconds=5,
-    )
-    try:
-        yield Standin(app.extensions["cpe_monitor_standin"], base_url, settings)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with served_standin() as (state, base_url):
+        settings = CpeMonitorSettings(
+            endpoint_url=base_url + SUBMIT_PATH,
+            provider_number=STANDIN_PROVIDER_NUMBER,
+            username=STANDIN_USERNAME,
+            password=STANDIN_PASSWORD,
+            connect_timeout_seconds=2,
+            read_timeout_seconds=5,
+        )
+        yield Standin(state, base_url, settings)

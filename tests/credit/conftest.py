@@ -11,7 +11,6 @@ would make the tool guess between the two for every other test's Moodle launch.
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -21,18 +20,14 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
-from werkzeug.serving import make_server
 
-from lti_tool.catalog import load_activities
 from lti_tool.certificates.cpe_monitor_standin import (
     STANDIN_PASSWORD,
     STANDIN_PROVIDER_NUMBER,
     STANDIN_USERNAME,
     StandinState,
-    create_standin_app,
 )
 from lti_tool.certificates.cpe_monitor_wire import SUBMIT_PATH
-from lti_tool.config import PROJECT_ROOT
 from lti_tool.credit.settings import EXTENSION, CreditConfig, CreditSettings, config_from
 from lti_tool.extensions import ToolServices
 from lti_tool.pii import configure_pii
@@ -40,6 +35,7 @@ from lti_tool.sandbox import platform_registration, register_tool
 from lti_tool.sandbox.driver import SandboxDriver
 from lti_tool.sandbox_link import add_sandbox_platform
 from tests.conftest import Sandbox, Served
+from tests.cpe_standin import served_standin
 
 from .support import Mailbox, SandboxPeople
 
@@ -93,19 +89,10 @@ def _register_in_sandbox(sandbox: Sandbox, served: Served) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def credit_tool(
-    tool: Served,
-    sandbox: Sandbox,
-    database_url: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[CreditTool]:
-    served = tool
-    client_ids = _register_in_sandbox(sandbox, served)
-    people = SandboxPeople(sandbox.app, client_ids)
-    services: ToolServices = served.app.extensions["lti_tool"]
-    with services.session_factory.begin() as session:
-        load_activities(session, PROJECT_ROOT / "configs" / "activities")
-    yield CreditTool(served, sandbox, client_ids, people)
+def credit_tool(tool: Served, sandbox: Sandbox) -> CreditTool:
+    """The session's tool (its database holds the bundled activities) and sandbox LMS."""
+    client_ids = _register_in_sandbox(sandbox, tool)
+    return CreditTool(tool, sandbox, client_ids, SandboxPeople(sandbox.app, client_ids))
 
 
 @pytest.fixture(autouse=True)
@@ -180,19 +167,11 @@ class Standin:
 @pytest.fixture
 def cpe_standin() -> Iterator[Standin]:
     """The CPE Monitor stand-in, served over real HTTP on loopback."""
-    app = create_standin_app()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    settings = CreditSettings(
-        cpe_monitor_url=f"http://127.0.0.1:{server.server_port}{SUBMIT_PATH}",
-        cpe_monitor_username=STANDIN_USERNAME,
-        cpe_monitor_password=STANDIN_PASSWORD,
-        acpe_provider_number=STANDIN_PROVIDER_NUMBER,
-    )
-    try:
-        yield Standin(app.extensions["cpe_monitor_standin"], settings)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with served_standin() as (state, base_url):
+        settings = CreditSettings(
+            cpe_monitor_url=base_url + SUBMIT_PATH,
+            cpe_monitor_username=STANDIN_USERNAME,
+            cpe_monitor_password=STANDIN_PASSWORD,
+            acpe_provider_number=STANDIN_PROVIDER_NUMBER,
+        )
+        yield Standin(state, settings)

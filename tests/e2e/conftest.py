@@ -20,11 +20,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from lti_tool import create_app
 from lti_tool.config import PROJECT_ROOT
 from lti_tool.extensions import ToolServices
 from lti_tool.grades.worker import dispatcher_for, drain
-from lti_tool.journey.views import CLAIM_ENDPOINT
 from lti_tool.models import Registration
 from lti_tool.sandbox import (
     SandboxSettings,
@@ -37,7 +35,7 @@ from lti_tool.sandbox.driver import SandboxDriver
 from lti_tool.sandbox.seed import MAIN_COURSE
 from lti_tool.sandbox_link import register_sandbox_platforms
 from tests.browsers import AXE, CHROMIUM, CHROMIUM_ARGS, require_axe
-from tests.conftest import Served, serve, tool_settings_for, unique
+from tests.conftest import Served, serve, served_tool, unique
 from tests.e2e.browsing import PAINTED
 
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
@@ -208,23 +206,11 @@ class Lms:
         finally:
             dispatcher.close()
 
-    @property
-    def credit_installed(self) -> bool:
-        """The credit claim and certificates pages are part of the served tool."""
-        return CLAIM_ENDPOINT in self.tool.app.view_functions
-
 
 @pytest.fixture(scope="session")
 def cme_tool(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    root = tmp_path_factory.mktemp("e2e-tool")
-
-    def build(base_url: str) -> Flask:
-        return create_app(tool_settings_for(base_url, database_url, root))
-
-    served = serve("127.0.0.1", build)
-    yield served
-    served.stop()
-    served.app.extensions["lti_tool"].engine.dispose()
+    with served_tool(database_url, tmp_path_factory.mktemp("e2e-tool")) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

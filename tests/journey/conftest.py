@@ -32,7 +32,6 @@ from lti_tool.catalog import load_activities
 from lti_tool.config import Settings
 from lti_tool.db import utcnow
 from lti_tool.extensions import ToolServices
-from lti_tool.journey.views import bp as journey_bp
 from lti_tool.migrate import upgrade
 from lti_tool.models import Context, Deployment, Launch, Registration, ResourceLink, User
 
@@ -132,8 +131,6 @@ def tool(tmp_path: Path, activities_dir: Path, keys_dir: Path) -> Iterator[Tool]
     settings.instance_dir.mkdir(parents=True)
     upgrade(settings.database_url)
     app = create_app(settings)
-    if "journey" not in app.blueprints:
-        app.register_blueprint(journey_bp)
     app.config.update(TESTING=True)
     services: ToolServices = app.extensions["lti_tool"]
     found = Tool(app, activities_dir)

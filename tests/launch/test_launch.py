@@ -131,22 +131,14 @@ def test_learner_name_with_markup_is_escaped(canvas: SandboxDriver) -> None:
 def test_one_issuer_with_two_client_ids_launches_through_both(
     sandbox: Sandbox, tool: object
 ) -> None:
-    from lti_tool.platforms import add_platform
     from lti_tool.sandbox import register_tool
+    from lti_tool.sandbox_link import add_sandbox_platform
 
     second = register_tool(sandbox.app, "canvas", tool_base_url=tool.base_url, primary=False)  # type: ignore[attr-defined]
     details = sandbox.driver("canvas", client_id=second.client_id).platform_registration()
     services = tool.app.extensions["lti_tool"]  # type: ignore[attr-defined]
     with services.session_factory.begin() as session:
-        add_platform(
-            session,
-            issuer=details["issuer"],
-            client_id=details["client_id"],
-            auth_login_url=details["auth_login_url"],
-            auth_token_url=details["auth_token_url"],
-            key_set_url=details["key_set_url"],
-            deployment_ids=details["deployment_ids"],
-        )
+        add_sandbox_platform(session, details, "second Canvas client")
     first_issuer = sandbox.driver("canvas").platform_registration()["issuer"]
     assert details["issuer"] == first_issuer
     assert (

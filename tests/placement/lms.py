@@ -65,22 +65,7 @@ class Lms:
         return self.services.tokens.csrf_token(launch_id)
 
 
-def wire_blueprints(app: Flask) -> None:
-    from lti_tool.dashboard.views import bp as dashboard_bp
-    from lti_tool.placement.views import bp as placement_bp
-
-    for blueprint in (placement_bp, dashboard_bp):
-        if blueprint.name not in app.blueprints:
-            if app._got_first_request:
-                raise RuntimeError(
-                    f"create_app does not register the {blueprint.name!r} blueprint and the tool "
-                    "has already served requests, so it cannot be added now"
-                )
-            app.register_blueprint(blueprint)
-
-
 def prepared_lms(tool_app: Flask, tool_base_url: str, sandbox_app: Flask, sandbox_url: str) -> Lms:
-    wire_blueprints(tool_app)
     services: ToolServices = tool_app.extensions["lti_tool"]
     with services.session_factory.begin() as session:
         load_activities(session, PROJECT_ROOT / "configs" / "activities")
