@@ -13,6 +13,37 @@ if (( want_test )); then
   apt_packages+=(postgresql chromium chromium-driver)
 fi
 
+# Debian hosts run unattended upgrades at boot: wait for their apt lock instead of failing.
+APT_LOCK_WAIT_SECONDS=${APT_LOCK_WAIT_SECONDS:-1200}
+apt_lock_holder() {
+  # apt and dpkg take POSIX (fcntl) locks; prints the first lock file that is held.
+  python3 - /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock \
+    /var/cache/apt/archives/lock <<'PY'
+import fcntl, sys
+for path in sys.argv[1:]:
+    try:
+        with open(path, "a") as handle:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except FileNotFoundError:
+        continue
+    except OSError:
+        print(path)
+        break
+PY
+}
+wait_for_apt_lock() {
+  local waited=0 held
+  while held=$(apt_lock_holder) && [[ -n "$held" ]]; do
+    if (( waited >= APT_LOCK_WAIT_SECONDS )); then
+      echo "The apt lock $held is still held after ${waited}s; giving up." >&2
+      return 1
+    fi
+    (( waited % 30 == 0 )) && echo "Waiting for another apt-get or dpkg to finish ($held is held, ${waited}s so far)..."
+    sleep 5
+    waited=$((waited + 5))
+  done
+}
+
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -21,8 +52,16 @@ if (( ${#missing[@]} )); then
   SUDO=""
   [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   echo "Installing Debian packages: ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  wait_for_apt_lock
+  # apt-get update ignores DPkg::Lock::Timeout (the lists lock): try again after a wait.
+  for attempt in 1 2 3 4 5; do
+    $SUDO apt-get update -qq && break
+    (( attempt == 5 )) && exit 1
+    wait_for_apt_lock
+    sleep 5
+  done
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    -o DPkg::Lock::Timeout="$APT_LOCK_WAIT_SECONDS" "${missing[@]}" >/dev/null
 fi
 
 PYTHON="${PYTHON:-python3}"

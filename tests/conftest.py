@@ -200,3 +200,11 @@ def launch(
         response = session.get(response.headers["Location"], timeout=10)
     response.session = session  # type: ignore[attr-defined]
     return response
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keeps each phase's report on the test item, so fixtures can tell a failed test."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

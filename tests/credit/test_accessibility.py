@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.browsers import set_timeouts
 from tests.e2e.conftest import axe_violations
 
 from .support import launch_learner, make_eligible
@@ -22,7 +23,7 @@ def open_page(chromium: Any) -> Iterator[Callable[..., Any]]:
 
     def new_page(javascript: bool = True) -> Any:
         context = chromium.new_context(java_script_enabled=javascript)
-        context.set_default_timeout(20_000)
+        set_timeouts(context)
         contexts.append(context)
         return context.new_page()
 

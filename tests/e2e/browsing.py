@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lti_tool.sandbox.seed import GRADED_ACTIVITY_TITLE
+from tests.browsers import painted
 
 TOOL_FRAME = "tool_content"
 
@@ -58,7 +59,6 @@ class CoursePage:
 
 
 # Resolves once a frame has produced two more frames: what it shows is on screen.
-PAINTED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 def click_settled(page: Any, locator: Any) -> None:
@@ -70,7 +70,7 @@ def click_settled(page: Any, locator: Any) -> None:
     """
     locator.scroll_into_view_if_needed()
     for frame in page.frames:
-        frame.evaluate(PAINTED)
+        painted(frame)
     locator.click()
 
 

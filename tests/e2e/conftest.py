@@ -34,9 +34,8 @@ from lti_tool.sandbox import (
 from lti_tool.sandbox.driver import SandboxDriver
 from lti_tool.sandbox.seed import MAIN_COURSE
 from lti_tool.sandbox_link import register_sandbox_platforms
-from tests.browsers import AXE, CHROMIUM, CHROMIUM_ARGS, require_axe
+from tests.browsers import AXE, CHROMIUM, CHROMIUM_ARGS, painted, require_axe, set_timeouts
 from tests.conftest import Served, serve, served_tool, unique
-from tests.e2e.browsing import PAINTED
 
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 
@@ -68,7 +67,7 @@ def browser_context(
         args=CHROMIUM_ARGS,
         viewport={"width": 1280, "height": 900},
     )
-    context.set_default_timeout(20_000)
+    set_timeouts(context)
     context.cookies_mode = request.param  # type: ignore[attr-defined]
     yield context
     context.close()
@@ -102,14 +101,14 @@ class Camera:
         page.set_viewport_size({"width": viewport["width"], "height": min(height, TALLEST_SHOT)})
         try:
             for frame in page.frames:
-                frame.evaluate(PAINTED)
+                painted(frame)
             page.screenshot(path=str(path), full_page=True)
         finally:
             page.set_viewport_size(viewport)
             # The iframe learns its new place on the screen a few frames later; a click
             # sent before that lands where the tool's elements were in the tall viewport.
             for frame in page.frames:
-                frame.evaluate(PAINTED)
+                painted(frame)
         return path
 
 

@@ -11,7 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from lti_tool import protocol
-from tests.browsers import AXE, require_axe
+from tests.browsers import AXE, require_axe, set_timeouts
 
 from .conftest import LaunchFactory, Tool
 from .flows import CORRECT, participation_of
@@ -36,7 +36,7 @@ def served(tool: Tool) -> Iterator[str]:
 def phone(chromium: Any) -> Iterator[Any]:
     require_axe()
     context = chromium.new_context(viewport=PHONE)
-    context.set_default_timeout(20_000)
+    set_timeouts(context)
     yield context.new_page()
     context.close()
 

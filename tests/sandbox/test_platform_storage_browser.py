@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from lti_tool.sandbox.driver import SandboxDriver
+from tests.browsers import describe_frames
 
 pytestmark = pytest.mark.browser
 
@@ -38,12 +39,11 @@ def test_tool_keeps_its_state_in_the_platform_frame_and_resizes_it(
     tool_frame = page.frame(name="tool_content")
     assert tool_frame is not None
     try:
-        tool_frame.wait_for_url(re.compile(r"/lti/launch$"), timeout=15_000)
-        expect(tool_frame.locator("#storage")).to_have_text("storage ok", timeout=10_000)
+        tool_frame.wait_for_url(re.compile(r"/lti/launch$"))
+        expect(tool_frame.locator("#storage")).to_have_text("storage ok")
         expect(tool_frame.locator("#legacy-storage")).to_have_text("storage ok")
-    except Exception as failure:  # a timeout too: show what the frames held
-        shown = [(frame.name, frame.url, frame.content()[:400]) for frame in page.frames]
-        raise AssertionError(f"{failure}\nframes: {shown}") from None
+    except Exception as failure:  # a timeout too: say where the frames were
+        raise AssertionError(f"{failure}\nframes: {describe_frames(page)}") from None
     expect(page.locator("#tool_content")).to_have_css("height", "777px")
     log = page.locator("#platform-messages-log li")
     expect(log.filter(has_text="lti.put_data")).to_have_count(1)
