@@ -20,7 +20,7 @@ from lti_tool.launch.tool_conf import DatabaseToolConf
 
 
 def build_services(settings: Settings) -> ToolServices:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.pool_size)
     session_factory = make_session_factory(engine)
     key_store = KeyStore(settings.keys_dir, settings.key_propagation_seconds)
     http = outbound_http_session()

@@ -76,6 +76,11 @@ class Settings:
     # Run the grade outbox dispatcher inside the web process (embedded default); production
     # runs `lti-tool grades worker` instead.
     inline_grade_worker: bool = True
+    # Request threads of `lti-tool serve` (waitress). Under gunicorn, set it to --threads.
+    server_threads: int = 8
+    # Database connections per process; 0 = server_threads + 4 (the background workers).
+    # A request holds one connection at most, so this many never wait for each other.
+    database_pool_size: int = 0
     # Outgoing HTTP timeout (seconds) towards platforms: JWKS, tokens, AGS, NRPS.
     http_timeout_seconds: int = 10
     # SMTP for certificates; empty host = write .eml files to instance/mail (embedded default).
@@ -130,6 +135,8 @@ class Settings:
             inline_grade_worker=_env_bool(
                 "LTI_TOOL_INLINE_GRADE_WORKER", default.inline_grade_worker
             ),
+            server_threads=_env_int("LTI_TOOL_SERVER_THREADS", default.server_threads),
+            database_pool_size=_env_int("LTI_TOOL_DATABASE_POOL_SIZE", default.database_pool_size),
             http_timeout_seconds=_env_int(
                 "LTI_TOOL_HTTP_TIMEOUT_SECONDS", default.http_timeout_seconds
             ),
@@ -147,6 +154,11 @@ class Settings:
             extra_frame_ancestors=tuple(_env("LTI_TOOL_FRAME_ANCESTORS", "").split()),
         )
         return settings.resolved()
+
+    @property
+    def pool_size(self) -> int:
+        """Connections for this process: one per request thread, plus the background workers."""
+        return self.database_pool_size or self.server_threads + 4
 
     @property
     def is_production(self) -> bool:

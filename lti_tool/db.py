@@ -62,11 +62,15 @@ url = Annotated[str, mapped_column(String(2048))]
 str255 = Annotated[str, mapped_column(String(255))]
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(database_url: str, pool_size: int = 5) -> Engine:
+    """An engine whose pool holds ``pool_size`` connections (one per request thread and
+    background worker: see ``Settings.pool_size``); a short burst may borrow 10 more."""
+    pooling = {"pool_size": pool_size, "max_overflow": 10, "pool_timeout": 30}
     if database_url.startswith("sqlite"):
         engine = create_engine(
             database_url,
             connect_args={"check_same_thread": False, "timeout": 30},
+            **pooling,
         )
 
         @event.listens_for(engine, "connect")
@@ -83,7 +87,7 @@ def make_engine(database_url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(database_url, pool_pre_ping=True, **pooling)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -6,6 +6,8 @@ Views reach them with :func:`services` and the request's database session with
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
@@ -19,6 +21,8 @@ from lti_tool.launch.context import LaunchTokens
 from lti_tool.launch.platform_keys import PlatformKeyCache
 from lti_tool.launch.storage import DatabaseLaunchDataStorage
 from lti_tool.launch.tool_conf import DatabaseToolConf
+
+log = logging.getLogger(__name__)
 
 USER_AGENT = "lti-tool-cme/0.1 (+LTI 1.3)"
 
@@ -54,3 +58,17 @@ def db() -> Session:
         g.db_session = services().session_factory()
     session: Session = g.db_session
     return session
+
+
+def after_commit(task: Callable[[], object]) -> None:
+    """Run ``task`` once the request's work is committed and its connection is back in the
+    pool, so a request never holds two connections; dropped if the request rolls back."""
+    g.setdefault("after_commit", []).append(task)
+
+
+def run_after_commit(tasks: list[Callable[[], object]]) -> None:
+    for task in tasks:
+        try:
+            task()
+        except Exception:  # the request's work is committed; a follow-up must not undo the page
+            log.exception("follow-up after commit failed")

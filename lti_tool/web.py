@@ -12,7 +12,7 @@ from flask import Flask, Response, g, render_template, request
 from sqlalchemy import select
 
 from lti_tool import protocol
-from lti_tool.extensions import services
+from lti_tool.extensions import run_after_commit, services
 from lti_tool.launch.errors import LaunchError
 from lti_tool.models import LaunchFailure, Registration
 
@@ -90,6 +90,7 @@ def install(app: Flask) -> None:
     def _commit_and_secure(response: Response) -> Response:
         claims = _launch_claims()
         session = g.pop("db_session", None)
+        follow_ups = g.pop("after_commit", []) if response.status_code < 400 else []
         if session is not None:
             try:
                 if response.status_code < 400:
@@ -98,6 +99,7 @@ def install(app: Flask) -> None:
                     session.rollback()
             finally:
                 session.close()
+        run_after_commit(follow_ups)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         if "Content-Security-Policy" not in response.headers:

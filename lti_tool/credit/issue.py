@@ -26,6 +26,7 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from lti_tool.certificates.document import CertificateDocument
 from lti_tool.course import (
     Activity,
     CertificateFacts,
@@ -83,6 +84,7 @@ def claim_and_issue(
     progress = progress_of(participation, activity)
     facts = claim_credit(activity, progress, request.credit_claim(), now)
     record_credit_claim(activity, progress, now)
+    rendered = _render(session, config, activity, facts, request, now)
     claimed = session.execute(
         update(Participation)
         .where(Participation.id == participation.id, Participation.credit_claimed_at.is_(None))
@@ -108,7 +110,7 @@ def claim_and_issue(
         attested_commensurate=physician.attested if physician else None,
         activity_version=activity.content_hash,
     )
-    issued = _issue(session, config, participation, activity, facts, request, now)
+    issued = _issue(session, config, participation, activity, facts, request, now, rendered)
     audit.completed_once(session, participation)
     return issued
 
@@ -140,12 +142,13 @@ def correct_certificate(
     )
     if facts.profession in PHARMACY_PROFESSIONS:
         cpe_reports.check_changeable(cpe_reports.report_of(session, participation.id), facts)
+    rendered = _render(session, config, activity, facts, request, now)
     changed = _save_registration(session, user, participation, request, now)
     certificate.revoked_at = now
     certificate.revoked_reason = REPLACED_REASON
     # The in-force index allows one unrevoked certificate: revoke before the new one exists.
     session.flush()
-    issued = _issue(session, config, participation, activity, facts, request, now)
+    issued = _issue(session, config, participation, activity, facts, request, now, rendered)
     certificate.replaced_by_id = issued.certificate.id
     audit.record(
         session,
@@ -192,6 +195,30 @@ def _save_registration(
     return changed
 
 
+@dataclass(frozen=True)
+class _Rendered:
+    number: str
+    document: CertificateDocument
+    pdf: bytes
+
+
+def _render(
+    session: Session,
+    config: CreditConfig,
+    activity: Activity,
+    facts: CertificateFacts,
+    request: ClaimRequest,
+    now: datetime,
+) -> _Rendered:
+    """The certificate's number and PDF, made before the claim's first write: rendering
+    takes most of a claim's time, and on SQLite the first write holds the one write lock
+    until the commit, so every other learner's save would wait behind the renderer."""
+    issued_on = now.astimezone(activity.meta.provider.zone).date()
+    number = _unused_number(session, activity.slug, issued_on)
+    document = certificate_document(facts, request.registration, number, config.base_url, issued_on)
+    return _Rendered(number, document, render_certificate_pdf(document))
+
+
 def _issue(
     session: Session,
     config: CreditConfig,
@@ -200,11 +227,9 @@ def _issue(
     facts: CertificateFacts,
     request: ClaimRequest,
     now: datetime,
+    rendered: _Rendered,
 ) -> Issued:
-    issued_on = now.astimezone(activity.meta.provider.zone).date()
-    number = _unused_number(session, activity.slug, issued_on)
-    document = certificate_document(facts, request.registration, number, config.base_url, issued_on)
-    pdf = render_certificate_pdf(document)
+    number, document, pdf = rendered.number, rendered.document, rendered.pdf
     certificate = Certificate(
         number=number,
         participation_id=participation.id,

@@ -4,7 +4,7 @@ retried by the worker until it goes out.
 The seed activity promises "A CE certificate will be emailed to you immediately", and the
 issue asks that retries never block the learner. So the message (PDF attached) is built in
 the claim's transaction and stored sealed in ``certificate_mails``; once that transaction
-commits, :func:`deliver_after_commit` sends it: at once when there is no SMTP host (the
+commits, :func:`deliver_now` sends it: at once when there is no SMTP host (the
 embedded default writes an ``.eml`` file into ``<instance>/mail``, and the next page says
 where), otherwise on a background thread that tries a few times with
 ``send_with_retries``. Whatever is still unsent is picked up by
@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool.certificates import CertificateDocument
@@ -219,39 +219,35 @@ def deliver_pending_mail(
     return tried
 
 
-def deliver_after_commit(
-    session: Session,
+def deliver_now(
     session_factory: SessionFactory,
     config: CreditConfig,
     mail_id: int,
     then: Callable[[], None] | None = None,
 ) -> None:
-    """Once ``session`` commits, deliver mail ``mail_id`` without making the learner wait.
+    """Deliver committed mail ``mail_id`` without making the learner wait for SMTP.
 
+    Called after the request's commit, with its connection returned (``after_commit``).
     ``then`` runs after the mail was handed on (e.g. the CPE Monitor submission).
     """
-
-    def start(_session: Session) -> None:
-        try:
-            if not config.mail.smtp_host:
-                # A local file write: done before the next page, which shows where it went.
-                deliver_mail(session_factory, mail_id, config.mail)
-            else:
-                _in_background(
-                    lambda: deliver_mail(
-                        session_factory,
-                        mail_id,
-                        config.mail,
-                        attempts=config.mail_attempts_at_once,
-                        backoff=config.mail_backoff_seconds,
-                    )
+    try:
+        if not config.mail.smtp_host:
+            # A local file write: done before the next page, which shows where it went.
+            deliver_mail(session_factory, mail_id, config.mail)
+        else:
+            _in_background(
+                lambda: deliver_mail(
+                    session_factory,
+                    mail_id,
+                    config.mail,
+                    attempts=config.mail_attempts_at_once,
+                    backoff=config.mail_backoff_seconds,
                 )
-        except Exception:  # the certificate is committed; the worker retries the mail
-            log.exception("certificate mail %s: immediate delivery failed", mail_id)
-        if then is not None:
-            _in_background(then)
-
-    event.listen(session, "after_commit", start, once=True)
+            )
+    except Exception:  # the certificate is committed; the worker retries the mail
+        log.exception("certificate mail %s: immediate delivery failed", mail_id)
+    if then is not None:
+        _in_background(then)
 
 
 def _in_background(work: Callable[[], object]) -> threading.Thread:

@@ -38,11 +38,11 @@ from lti_tool.credit.issue import (
     claim_and_issue,
     correct_certificate,
 )
-from lti_tool.credit.mail_outbox import deliver_after_commit
+from lti_tool.credit.mail_outbox import deliver_now
 from lti_tool.credit.profile import prefill, profile_of
 from lti_tool.credit.settings import credit_config
 from lti_tool.db import utcnow
-from lti_tool.extensions import db, services
+from lti_tool.extensions import after_commit, db, services
 from lti_tool.journey.errors import register_error_handler
 from lti_tool.journey.state import Journey, open_journey
 from lti_tool.launch.pages import current_launch, launch_blueprint
@@ -213,7 +213,8 @@ def _deliver(issued: Issued) -> None:
         if report_id is not None:
             submit_report(factory, report_id, config.credit)
 
-    deliver_after_commit(db(), factory, config, issued.mail.id, then=submit)
+    mail_id = issued.mail.id
+    after_commit(lambda: deliver_now(factory, config, mail_id, then=submit))
 
 
 # -- the certificate --------------------------------------------------------------------------
