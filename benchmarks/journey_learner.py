@@ -161,6 +161,8 @@ class Learner:
         self.browser = requests.Session()
         self.timings: Timings = {}
         self.certificate_pdf = b""
+        # Scores the tool owes the LMS: the post-test's, then the completion's.
+        self.scores_owed = 0
 
     # -- HTTP, timed and checked ---------------------------------------------------------------
     def _timed(self, step: str, call: Callable[[], requests.Response]) -> requests.Response:
@@ -201,11 +203,13 @@ class Learner:
             raise JourneyFailed("content section", "page", f"no way to the post-test on {page.url}")
         page = self.get("posttest", posttest)
         page = self.answer("posttest", page, "Submit my answers", self._correct_choice)
+        self.scores_owed += 1
         evaluation = page.link("Go to the evaluation")
         if evaluation is None:
             raise JourneyFailed("posttest submit", "page", f"not passed: {page.url}")
         page = self.get("evaluation", evaluation)
         page = self.evaluate(page)
+        self.scores_owed += 1
         claim = page.link("Claim your credit and certificate")
         if claim is None:
             raise JourneyFailed("evaluation submit", "page", f"no credit to claim on {page.url}")

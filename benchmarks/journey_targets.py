@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -62,34 +63,36 @@ def learner_names(count: int) -> list[tuple[str, str]]:
     return [(FLAVOURS[n % 2], f"bench{n // 2:03d}") for n in range(count)]
 
 
-def enrol_learners(sandbox_database: Path, count: int) -> None:
-    """Enrol ``benchNNN`` learners in the main course of both flavours of the sandbox."""
+def enrol(session: Session, flavour_name: str, username: str, lms_id: int) -> None:
+    """Enrol a new learner in the main course of a flavour of the sandbox LMS."""
     from lti_tool.sandbox.flavours import flavour_named
     from lti_tool.sandbox.models import Course, Enrollment, Person
     from lti_tool.sandbox.seed import MAIN_COURSE
 
+    course = session.scalars(
+        select(Course).where(
+            Course.flavour == flavour_name, Course.lms_id == MAIN_COURSE[flavour_name]
+        )
+    ).one()
+    person = Person(
+        flavour=flavour_name,
+        lms_id=lms_id,
+        sub=flavour_named(flavour_name).sub(lms_id),
+        username=username,
+        given_name="Bench",
+        family_name=f"Learner {lms_id}",
+        email=f"{username}@{flavour_name}.sandbox.test",
+    )
+    session.add(person)
+    session.add(Enrollment(course=course, person=person, role="learner"))
+
+
+def enrol_learners(sandbox_database: Path, count: int) -> None:
+    """Enrol the class of ``learner_names(count)`` in the sandbox's database file."""
     engine = create_engine(f"sqlite:///{sandbox_database}", connect_args={"timeout": 30})
     with Session(engine) as session, session.begin():
-        for flavour_name in FLAVOURS:
-            flavour = flavour_named(flavour_name)
-            course = session.scalars(
-                select(Course).where(
-                    Course.flavour == flavour_name, Course.lms_id == MAIN_COURSE[flavour_name]
-                )
-            ).one()
-            for number in range((count + 1) // 2):
-                lms_id = BENCH_LMS_IDS + number
-                person = Person(
-                    flavour=flavour_name,
-                    lms_id=lms_id,
-                    sub=flavour.sub(lms_id),
-                    username=f"bench{number:03d}",
-                    given_name="Bench",
-                    family_name=f"Learner {number:03d}",
-                    email=f"bench{number:03d}@{flavour_name}.sandbox.test",
-                )
-                session.add(person)
-                session.add(Enrollment(course=course, person=person, role="learner"))
+        for index, (flavour_name, username) in enumerate(learner_names(count)):
+            enrol(session, flavour_name, username, BENCH_LMS_IDS + index)
     engine.dispose()
 
 
@@ -388,15 +391,22 @@ def serve_sandbox(argv: list[str]) -> None:
 
 
 def log_summary(paths: list[Path], limit: int = 6) -> list[str]:
-    """The most frequent error lines of the servers' logs, with their counts."""
+    """The most frequent error lines of the servers' logs, with their counts (timestamps
+    and launch tokens left out so that the same error counts as one line; traceback frames
+    skipped)."""
     found: Counter[str] = Counter()
     for path in paths:
         if not path.exists():
             continue
         for line in path.read_text(errors="replace").splitlines():
-            lowered = line.lower()
-            if any(word in lowered for word in ("error", "failed", "exception", "timeout")):
-                found[f"{path.stem}: {line.strip()[:200]}"] += 1
+            if line[:1].isspace() or not any(
+                word in line.lower() for word in ("error", "failed", "exception", "timeout")
+            ):
+                continue
+            line = re.sub(r"^\d{4}-\d\d-\d\d [\d:,]+ ", "", line.strip())
+            line = re.sub(r"/a/[^/\s]+/", "/a/<launch>/", line)
+            line = re.sub(r"\b(mail|report|attempt|participation|outbox) \d+", r"\1 N", line)
+            found[f"{path.stem}: {line[:200]}"] += 1
     return [f"{count:>5} x {line}" for line, count in found.most_common(limit)]
 
 

@@ -28,6 +28,7 @@ loopback, bounded by ``--max-seconds`` per run, and stops by itself.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -69,8 +70,6 @@ STEPS = (
     "claim submit",
     "certificate pdf",
 )
-# The post-test's score, then the completion after the evaluation.
-SCORES_PER_JOURNEY = 2
 
 
 @dataclass
@@ -82,8 +81,12 @@ class Outcome:
     timings: dict[str, list[float]] = field(default_factory=dict)
     wall: float = 0.0
     scores: int = 0
+    scores_owed: int = 0
     connections: dict[str, int] = field(default_factory=dict)
     log_lines: list[str] = field(default_factory=list)
+    # The machine's 1-minute load average as the run started and ended: other work on the
+    # same cores shows in every figure above.
+    load: tuple[float, float] = (0.0, 0.0)
 
     @property
     def clean(self) -> bool:
@@ -120,6 +123,7 @@ def run_once(target: Target, learners: int, ramp: float, max_seconds: float) -> 
     activity = the_activity()
     results: list[tuple[Learner, JourneyFailed | None]] = []
     lock = threading.Lock()
+    load_at_start = os.getloadavg()[0]
     target.start()
     try:
         assert target.watcher is not None
@@ -149,6 +153,7 @@ def run_once(target: Target, learners: int, ramp: float, max_seconds: float) -> 
         for thread in threads:
             thread.join(timeout=max(0.0, deadline + 5 - time.monotonic()))
         outcome.wall = time.monotonic() - started
+        outcome.load = (load_at_start, os.getloadavg()[0])
         outcome.connections = target.watcher.stop()
         with lock:
             finished = list(results)
@@ -156,20 +161,21 @@ def run_once(target: Target, learners: int, ramp: float, max_seconds: float) -> 
         for learner, failed in finished:
             for step, values in learner.timings.items():
                 outcome.timings.setdefault(step, []).extend(values)
+            outcome.scores_owed += learner.scores_owed
             if failed is None:
                 outcome.completed += 1
             elif failed.step == "deadline":
                 outcome.unfinished += 1
             else:
                 outcome.errors[(failed.step, failed.status, failed.first_line)] += 1
-        outcome.scores = scores_received(target, outcome.completed * SCORES_PER_JOURNEY)
+        outcome.scores = scores_received(target, outcome.scores_owed)
     finally:
         target.stop()
         outcome.log_lines = log_summary(target.logs)
     return outcome
 
 
-def scores_received(target: Target, expected: int, wait: float = 20.0) -> int:
+def scores_received(target: Target, expected: int, wait: float = 30.0) -> int:
     """Scores of the bench learners at the LMS, waiting a little for the grade worker."""
     deadline = time.monotonic() + wait
     while True:
@@ -190,10 +196,14 @@ def report(target: Target, outcome: Outcome) -> None:
         f"completed journeys: {outcome.completed}/{outcome.learners}"
         f" (failed {sum(outcome.errors.values())}, unfinished at the deadline "
         f"{outcome.unfinished}); wall {outcome.wall:.1f} s; scores at the LMS "
-        f"{outcome.scores} (expected {outcome.completed * SCORES_PER_JOURNEY})"
+        f"{outcome.scores} of the {outcome.scores_owed} owed (waited up to 30 s)"
     )
     peaks = ", ".join(f"{name} {value}" for name, value in sorted(outcome.connections.items()))
     print(f"database connections, high-water mark: {peaks or 'none seen'}")
+    print(
+        f"load average (1 min) {outcome.load[0]:.1f} at the start, {outcome.load[1]:.1f} at "
+        f"the end, on {os.cpu_count()} CPUs"
+    )
     if outcome.errors:
         print("errors by step (learners stopped there):")
         for (step, status, line), count in sorted(outcome.errors.items()):
