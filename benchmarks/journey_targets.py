@@ -206,6 +206,7 @@ class Target:
         self.logs: list[Path] = []
         self._log_files: list[IO[bytes]] = []
         self.watcher: Watcher | None = None
+        self.database_url = ""
         self.description = ""
 
     def spawn(self, label: str, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -275,6 +276,7 @@ class Embedded(Target):
         wait_until_up(self.sandbox_url + "/", serve)
         enrol_learners(self.root / "instance" / "sandbox" / "sandbox.sqlite3", self.learners)
         database = self.root / "instance" / "lti_tool.sqlite3"
+        self.database_url = f"sqlite:///{database}"
         self.watcher = SqliteFiles(serve.pid, database)
         self.description = (
             f"lti-tool serve (werkzeug threaded), SQLite {database}, sandbox and inline "
@@ -388,6 +390,36 @@ def serve_sandbox(argv: list[str]) -> None:
             add_sandbox_platform(session, details, f"Sandbox LMS ({flavour})")
     print("sandbox ready", flush=True)
     signal.sigwait({signal.SIGTERM, signal.SIGINT})
+
+
+def database_state(database_url: str) -> str:
+    """What the run left in the tool's database: certificates, claims without one (must be
+    none) and certificate mails by status."""
+    from sqlalchemy import func
+
+    from lti_tool.models import Certificate, Participation
+    from lti_tool.models.certificates import CertificateMail
+
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        issued = session.scalar(select(func.count()).select_from(Certificate)) or 0
+        in_force = select(Certificate.id).where(
+            Certificate.participation_id == Participation.id, Certificate.revoked_at.is_(None)
+        )
+        orphans = session.scalar(
+            select(func.count())
+            .select_from(Participation)
+            .where(Participation.credit_claimed_at.is_not(None), ~in_force.exists())
+        )
+        mails = session.execute(
+            select(CertificateMail.status, func.count()).group_by(CertificateMail.status)
+        ).all()
+    engine.dispose()
+    by_status = ", ".join(f"{status} {count}" for status, count in sorted(mails)) or "none"
+    return (
+        f"certificates {issued}; claims without a certificate {orphans}; "
+        f"certificate mails: {by_status}"
+    )
 
 
 def log_summary(paths: list[Path], limit: int = 6) -> list[str]:

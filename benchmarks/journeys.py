@@ -47,6 +47,7 @@ from benchmarks.journey_targets import (  # noqa: E402
     Embedded,
     Postgres,
     Target,
+    database_state,
     learner_names,
     log_summary,
 )
@@ -84,6 +85,7 @@ class Outcome:
     scores_owed: int = 0
     connections: dict[str, int] = field(default_factory=dict)
     log_lines: list[str] = field(default_factory=list)
+    database: str = ""
     # The machine's 1-minute load average as the run started and ended: other work on the
     # same cores shows in every figure above.
     load: tuple[float, float] = (0.0, 0.0)
@@ -176,6 +178,7 @@ def run_once(target: Target, learners: int, ramp: float, max_seconds: float) -> 
             else:
                 outcome.errors[(failed.step, failed.status, failed.first_line)] += 1
         outcome.scores = scores_received(target, outcome.scores_owed)
+        outcome.database = database_state(target.database_url)
     finally:
         target.stop()
         outcome.log_lines = log_summary(target.logs)
@@ -205,6 +208,7 @@ def report(target: Target, outcome: Outcome) -> None:
         f"{outcome.unfinished}); wall {outcome.wall:.1f} s; scores at the LMS "
         f"{outcome.scores} (at least {outcome.scores_owed} owed; waited up to 30 s)"
     )
+    print(f"database after the run: {outcome.database}")
     peaks = ", ".join(f"{name} {value}" for name, value in sorted(outcome.connections.items()))
     print(f"database connections, high-water mark: {peaks or 'none seen'}")
     print(
