@@ -73,6 +73,10 @@ STEPS = (
 )
 
 
+# One thread each on a loopback server that shares the machine: a bound, not a limit to reach.
+MAX_LEARNERS = 400
+
+
 @dataclass
 class Outcome:
     learners: int
@@ -243,7 +247,10 @@ def make_target(name: str, root: Path, learners: int, options: argparse.Namespac
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    class Help(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+        pass
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=Help)
     parser.add_argument("--learners", type=int, default=100, help="learners at once")
     parser.add_argument("--target", choices=("sqlite", "postgres", "both"), default="sqlite")
     parser.add_argument(
@@ -268,6 +275,8 @@ def main() -> None:
     if "postgres" in targets and not options.database_url:
         parser.error("--target postgres needs --database-url (a scratch database)")
     counts = options.steps if options.find_max else [options.learners]
+    if not all(0 < count <= MAX_LEARNERS for count in counts):
+        parser.error(f"learners are counted from 1 to {MAX_LEARNERS}")
 
     largest: dict[str, int] = {}
     for name in targets:
