@@ -159,7 +159,8 @@ class SqliteFiles(Watcher):
 
 
 class PgActivity(Watcher):
-    """Backends of the database by application name: open, and not idle (in use)."""
+    """Client backends of the database by application name: open, and not idle (in use,
+    including idle in a transaction). Autovacuum and this watcher are left out."""
 
     interval = 0.1
 
@@ -173,6 +174,7 @@ class PgActivity(Watcher):
             text(
                 "SELECT application_name, state, count(*) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND backend_type = 'client backend' "
                 "GROUP BY 1, 2"
             )
         ).all()
