@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -55,6 +57,8 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
+_Row = TypeVar("_Row", bound=Base)
+
 # Shared column shapes, so the same idea has the same type everywhere.
 intpk = Annotated[int, mapped_column(primary_key=True)]
 created_at = Annotated[dt.datetime, mapped_column(UTCDateTime(), default=utcnow)]
@@ -88,6 +92,33 @@ def make_engine(database_url: str, pool_size: int = 5) -> Engine:
 
         return engine
     return create_engine(database_url, pool_pre_ping=True, **pooling)
+
+
+def find_or_create(
+    session: Session,
+    model: type[_Row],
+    defaults: dict[str, Any] | None = None,
+    **natural_key: Any,
+) -> _Row:
+    """The row of ``model`` with this natural key (a unique constraint), created if absent
+    with ``defaults`` for its other columns.
+
+    Two first launches into one course at once must not both insert: the second would break
+    the unique constraint and the learner would get an error page. ``INSERT ... ON CONFLICT
+    DO NOTHING`` (PostgreSQL and SQLite alike) waits for the other insert and then adds
+    nothing; the select after it sees whichever row won.
+    """
+    query = select(model).filter_by(**natural_key)
+    found = session.scalar(query)
+    if found is None:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(
+            insert(model).values(**natural_key, **(defaults or {})).on_conflict_do_nothing()
+        )
+        found = session.scalar(query)
+        assert found is not None, f"{model.__name__} {natural_key} vanished after its insert"
+    return found
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

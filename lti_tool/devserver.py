@@ -64,6 +64,13 @@ def run_dev(settings: Settings, *, host: str, port: int, sandbox_port: int) -> N
         sandbox_url = start_sandbox(app, settings, port=sandbox_port)
         print(f"\n  Sandbox LMS: {sandbox_url}/  (launch as a learner or an instructor)\n")
     print(f"  Tool:        {settings.base_url}/\n")
-    server = make_server(host, port, app, threaded=True)
+    # waitress, not werkzeug's server: a fixed pool of request threads (werkzeug starts a
+    # thread per connection, without bound), which the database pool is sized to, and idle
+    # keep-alive connections that hold no thread.
+    import waitress
+
+    server = waitress.create_server(
+        app, host=host, port=port, threads=settings.server_threads, ident="lti-tool"
+    )
     with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
+        server.run()

@@ -162,6 +162,7 @@ def install(app: Flask) -> None:
         return render_template(
             "errors/generic.html",
             title="Something went wrong on our side",
-            message="Nothing you entered was lost. Please try again in a moment; "
-            "if it keeps happening, tell your course administrator.",
+            message="Answers to the tests and the evaluation are saved before each submit: "
+            "go back to the page and submit again in a moment. If it keeps happening, tell "
+            "your course administrator.",
         ), 500

@@ -23,6 +23,7 @@ from lti_tool.course import (
     Score,
     credit_unavailable,
 )
+from lti_tool.db import find_or_create
 from lti_tool.journey.errors import ActivityNotChosen, ActivityUnavailable, NoResourceLink
 from lti_tool.launch.context import LaunchContext
 from lti_tool.models import ActivityVersion, Attempt, Participation
@@ -112,18 +113,21 @@ def open_journey(session: Session, launch: LaunchContext, now: datetime) -> Jour
         version = current_version(session, slug)
         if version is None:
             raise ActivityUnavailable(slug)
-        participation = Participation(
+        # A learner's two tabs may open the journey at once: one participation all the same.
+        participation = find_or_create(
+            session,
+            Participation,
+            defaults={
+                "activity_version_id": version.id,
+                "resource_link_pk": link.id,
+                "started_at": now,
+                "sections_viewed": [],
+                "seconds_on_content": 0,
+                "evaluation_draft": {},
+            },
             user_id=launch.user.id,
             activity_slug=slug,
-            activity_version=version,
-            resource_link_pk=link.id,
-            started_at=now,
-            sections_viewed=[],
-            seconds_on_content=0,
-            evaluation_draft={},
         )
-        session.add(participation)
-        session.flush()
     elif participation.resource_link_pk != link.id:
         # Scores go to the line item of the placement the learner last came through.
         participation.resource_link_pk = link.id

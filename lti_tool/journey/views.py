@@ -7,6 +7,7 @@ Steps come from the domain state machine; every page is plain HTML forms, and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import g, redirect, render_template, request, send_file, url_for
@@ -156,10 +157,18 @@ def _attempt_form(
     )
 
 
+def _keep_before_submit(save_draft: Callable[[], object]) -> None:
+    """Commit the learner's answers as a draft before the submit is processed: if scoring,
+    the grade or the database fails after this, the form shows them again on return."""
+    save_draft()
+    db().commit()
+
+
 @bp.post("/attempts/<attempt_id>")
 def submit_attempt(attempt_id: str) -> Response | str:
     journey = _journey()
     attempt = _attempt(journey, attempt_id)
+    _keep_before_submit(lambda: attempts.save_draft(journey, attempt, request.form))
     missing = attempts.submit_attempt(db(), journey, attempt, request.form)
     if missing:
         return _attempt_form("journey/posttest.html", journey, attempt, Step.POSTTEST, missing)
@@ -293,6 +302,8 @@ def evaluation() -> Response | str:
 def submit_evaluation() -> Response | str:
     journey = _journey()
     answers = evaluation_answers(journey.activity.evaluation_items, request.form)
+    if journey.participation.evaluation_completed_at is None:
+        _keep_before_submit(lambda: steps.save_evaluation_draft(journey, answers))
     errors = steps.submit_evaluation(db(), journey, answers)
     if errors:
         return _evaluation_form(journey, answers, errors)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool import protocol
-from lti_tool.db import utcnow
+from lti_tool.db import find_or_create, utcnow
 from lti_tool.launch.errors import DeploymentPending, UnknownDeployment
 from lti_tool.models import (
     Context,
@@ -76,10 +76,7 @@ def record_pending_deployment(
 
 
 def _upsert_user(session: Session, issuer: str, claims: dict[str, Any]) -> User:
-    user = session.scalar(select(User).where(User.issuer == issuer, User.sub == claims["sub"]))
-    if user is None:
-        user = User(issuer=issuer, sub=claims["sub"])
-        session.add(user)
+    user = find_or_create(session, User, issuer=issuer, sub=str(claims["sub"]))
     # Name and email are optional claims (Canvas omits email under some privacy settings);
     # keep what we had rather than blanking it.
     for field in ("name", "given_name", "family_name", "email"):
@@ -92,14 +89,9 @@ def _upsert_user(session: Session, issuer: str, claims: dict[str, Any]) -> User:
 def _upsert_context(session: Session, registration: Registration, claim: Any) -> Context | None:
     if not isinstance(claim, dict) or not claim.get("id"):
         return None  # a launch without a course (e.g. from a user's own space) is allowed
-    context = session.scalar(
-        select(Context).where(
-            Context.registration_id == registration.id, Context.context_id == str(claim["id"])
-        )
+    context = find_or_create(
+        session, Context, registration_id=registration.id, context_id=str(claim["id"])
     )
-    if context is None:
-        context = Context(registration_id=registration.id, context_id=str(claim["id"]))
-        session.add(context)
     context.label = str(claim.get("label") or "")[:255]
     context.title = str(claim.get("title") or "")[:1024]
     return context
@@ -111,15 +103,9 @@ def _upsert_resource_link(
     claim = claims.get(protocol.CLAIM_RESOURCE_LINK)
     if not isinstance(claim, dict) or not claim.get("id"):
         return None
-    link = session.scalar(
-        select(ResourceLink).where(
-            ResourceLink.registration_id == registration.id,
-            ResourceLink.resource_link_id == str(claim["id"]),
-        )
+    link = find_or_create(
+        session, ResourceLink, registration_id=registration.id, resource_link_id=str(claim["id"])
     )
-    if link is None:
-        link = ResourceLink(registration_id=registration.id, resource_link_id=str(claim["id"]))
-        session.add(link)
     link.context = context
     link.title = str(claim.get("title") or "")[:1024]
     custom = claims.get(protocol.CLAIM_CUSTOM)
