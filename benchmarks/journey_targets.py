@@ -281,7 +281,8 @@ class Embedded(Target):
         self.database_url = f"sqlite:///{database}"
         self.watcher = SqliteFiles(serve.pid, database)
         self.description = (
-            f"lti-tool serve (waitress, LTI_TOOL_SERVER_THREADS threads), SQLite {database}, sandbox and inline "
+            f"lti-tool serve (waitress, LTI_TOOL_SERVER_THREADS threads), SQLite {database}, "
+            "sandbox and inline "
             "grade worker in the same process"
         )
 

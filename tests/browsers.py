@@ -31,8 +31,15 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 # Flags the machine needs: no sandbox as root, and no background connections to a
-# network that is closed here.
+# network that is closed here. Site isolation is off: with it, every cross-site step of a
+# launch inside the LMS frame (LMS, tool login, LMS authorization, tool launch) swaps the
+# frame into another renderer process, and on a loaded machine the driver now and then
+# never saw the swapped frame commit (the tool's launch page had answered 200 in 52 ms; the
+# frame stayed on the LMS's authorization page until the wait ran out). Cookies, storage
+# partitioning and postMessage origins do not depend on the process model.
 CHROMIUM_ARGS = [
+    "--disable-site-isolation-trials",
+    "--disable-features=IsolateOrigins,site-per-process",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",

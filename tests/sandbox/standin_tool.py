@@ -27,8 +27,9 @@ from lti_tool.sandbox.keys import generate_private_key, public_jwk
 STORE_STATE_PAGE = """<!doctype html><p id="status">storing state</p>
 <a id="continue" href="{{ auth_url }}">continue</a>
 <script>
-  var name = {{ target|tojson }};
-  var target = name === "_parent" ? window.parent : window.parent.frames[name];
+  // Not "var name": a global of that name is window.name, the frame's own name.
+  var targetName = {{ target|tojson }};
+  var target = targetName === "_parent" ? window.parent : window.parent.frames[targetName];
   var platformOrigin = new URL({{ auth_url|tojson }}).origin;
   window.addEventListener("message", function (event) {
     if (event.origin !== platformOrigin) { return; }
@@ -51,8 +52,9 @@ STORE_STATE_PAGE = """<!doctype html><p id="status">storing state</p>
 CHECK_STATE_PAGE = """<!doctype html><p id="launched">launched</p>
 <p id="storage">checking</p><p id="legacy-storage">checking</p>
 <script>
-  var name = {{ target|tojson }};
-  var target = name === "_parent" ? window.parent : window.parent.frames[name];
+  // Not "var name": a global of that name is window.name, the frame's own name.
+  var targetName = {{ target|tojson }};
+  var target = targetName === "_parent" ? window.parent : window.parent.frames[targetName];
   var platformOrigin = {{ platform_origin|tojson }};
   var key = "state-" + {{ state|tojson }};
   var expected = {{ nonce|tojson }};
