@@ -1,7 +1,8 @@
 """``lti-tool activities validate PATH`` and ``lti-tool activities load [PATH]``.
 
 PATH is one activity folder or a folder of activity folders (``configs/activities/``).
-Issues print one per line as ``file:line: field: message`` with the file's path as given,
+Issues and authoring warnings (``lti_tool.course.authoring``) print one per line as
+``file:line: field: message`` with the file's path as given,
 so editors and CI logs can jump to the line.
 """
 
@@ -15,6 +16,7 @@ import click
 from lti_tool.catalog.service import (
     ActivitiesRefused,
     activity_folders,
+    folder_warnings,
     load_folders,
     validate_folder,
 )
@@ -26,7 +28,7 @@ def _located(folder: Path, issue: ValidationIssue) -> str:
     """The issue with its file given relative to where the command was pointed."""
     path = Path(issue.file)
     shown = issue.file if path.is_absolute() else str(folder / path)
-    return str(ValidationIssue(shown, issue.line, issue.field, issue.message))
+    return str(ValidationIssue(shown, issue.line, issue.field, issue.message, issue.warning))
 
 
 def _echo_refused(refused: ActivitiesRefused) -> None:
@@ -43,8 +45,10 @@ def activities() -> None:
 
 @activities.command("validate")
 @click.argument("path", type=click.Path(path_type=Path))
-def validate(path: Path) -> None:
-    """Check activity folders; print every issue and exit 1 if there is any."""
+@click.option("--strict", is_flag=True, help="Fail on authoring warnings too.")
+def validate(path: Path, strict: bool) -> None:
+    """Check activity folders; print every issue and authoring warning, and exit 1 if there
+    is any issue (or, with --strict, any warning)."""
     folders = activity_folders(path)
     if not folders:
         click.echo(f"{path}: no activity folder here", err=True)
@@ -56,6 +60,13 @@ def validate(path: Path) -> None:
             click.echo(_located(folder, issue))
         if activity is None:
             failed = True
+            continue
+        warnings = folder_warnings(folder)
+        for warning in warnings:
+            click.echo(_located(folder, warning))
+        if warnings and strict:
+            failed = True
+            click.echo(f"{folder}: {len(warnings)} warning(s), refused by --strict")
             continue
         questions = len(activity.posttest.questions)
         click.echo(

@@ -33,6 +33,7 @@ from lti_tool.course import (
     ValidationIssue,
     activity_from_files,
     activity_window,
+    authoring_warnings,
     read_activity_files,
     validate_files,
 )
@@ -131,6 +132,11 @@ def validate_folder(folder: str | Path) -> tuple[Activity | None, list[Validatio
         message = f"the folder is named {folder.name!r}; name it after the slug"
         return None, [ValidationIssue(ACTIVITY_FILE, line, "slug", message)]
     return activity, []
+
+
+def folder_warnings(folder: str | Path) -> list[ValidationIssue]:
+    """The authoring checks' warnings of a folder that validates (course/authoring.py)."""
+    return authoring_warnings(read_activity_files(Path(folder)))
 
 
 def _store(session: Session, activity: Activity, folder: Path) -> LoadedVersion:
