@@ -82,7 +82,7 @@ def check_time(
             ("estimated_minutes",),
             f"the content takes about {round(estimate)} minutes ({words} section words at "
             f"{WORDS_PER_MINUTE} a minute plus the questions), more than 10% away from the "
-            f"{designated.normalize()} minutes the designated credit stands for: cut or add "
+            f"{designated.normalize():f} minutes the designated credit stands for: cut or add "
             "content, or change the designation",
         )
     ]
