@@ -155,3 +155,13 @@ def test_certificate_is_rendered_once_and_downloads_never_render_again(
 
     assert again == pdf
     assert stored.pdf_size == len(pdf)
+
+
+def test_a_demonstration_activity_certificate_says_it_is_not_valid_for_credit(
+    credit_tool, credit_config
+):
+    # The bundled activity is a demonstration (activity.yaml status), written by the project's
+    # authors: a certificate from it must not pass for real credit.
+    _certificate, _pdf, text = issued_pdf(credit_tool, credit_config, "physician")
+
+    assert "Demonstration" in text and "not valid for credit" in text
