@@ -9,15 +9,18 @@ so editors and CI logs can jump to the line.
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from lti_tool.catalog.service import (
     ActivitiesRefused,
+    SignOffRefused,
     activity_folders,
     folder_warnings,
     load_folders,
+    sign_off_version,
     validate_folder,
 )
 from lti_tool.config import Settings
@@ -97,4 +100,32 @@ def load(path: Path | None) -> None:
                 click.echo(f"{version.slug}: {item.change} ({version.content_hash[:12]})")
     except ActivitiesRefused as refused:
         _echo_refused(refused)
+        sys.exit(1)
+
+
+@activities.command("approve")
+@click.argument("slug")
+@click.option("--reviewer", required=True, help="The reviewer who signs the content off.")
+@click.option(
+    "--date",
+    "signed_on",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Date of the sign-off, YYYY-MM-DD.",
+)
+def approve(slug: str, reviewer: str, signed_on: datetime) -> None:
+    """Sign off the current version of SLUG: it stops being a demonstration."""
+    from lti_tool.db import open_database, transaction
+
+    settings = Settings.from_env()
+    try:
+        with open_database(settings.database_url) as factory, transaction(factory) as session:
+            sign_off = sign_off_version(session, slug, reviewer, signed_on.date())
+            version = sign_off.activity_version
+            click.echo(
+                f"{slug}: version {version.content_hash[:12]} signed off by "
+                f"{sign_off.reviewer} on {sign_off.signed_on.isoformat()}"
+            )
+    except SignOffRefused as refused:
+        click.echo(f"{slug}: not signed off: {refused}", err=True)
         sys.exit(1)

@@ -217,7 +217,7 @@ def certificate_facts(
         completed_at=completed_at,
         completed_on=completed_at.astimezone(meta.provider.zone).date(),
         claimed_at=as_utc(claimed_at),
-        demonstration=meta.is_demonstration,
+        demonstration=activity.is_demonstration,
     )
 
 

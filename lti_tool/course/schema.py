@@ -199,21 +199,6 @@ class CommercialSupport(Model):
         return value
 
 
-class ActivityStatus(StrEnum):
-    """A demonstration is not valid for credit: every page and certificate says so. Only
-    ``approved`` content, signed off by a named reviewer, is shown without the notice."""
-
-    DEMONSTRATION = "demonstration"
-    APPROVED = "approved"
-
-
-class Approval(Model):
-    """The named reviewer who signed the content off, and when."""
-
-    reviewer: Text
-    signed_on: date
-
-
 DEMONSTRATION_NOTICE = "Demonstration — not valid for credit"
 
 
@@ -398,8 +383,6 @@ class ActivityMeta(Model):
     agenda: tuple[AgendaItem, ...] = ()
     faculty: tuple[Person, ...] = Field(min_length=1)
     planners: tuple[Person, ...] = ()
-    status: ActivityStatus = ActivityStatus.DEMONSTRATION
-    approval: Approval | None = Field(default=None, validate_default=True)
     # Who wrote the content and how it came to be, in the provider's own words.
     provenance: Text
     content_control: tuple[Contributor, ...] = Field(min_length=1)
@@ -422,16 +405,6 @@ class ActivityMeta(Model):
     posttest_attempt_limit: int = Field(default=DEFAULT_ATTEMPT_LIMIT, ge=1)
     estimated_minutes: int = Field(gt=0)
     sections: tuple[SectionRef, ...] = Field(min_length=1)
-
-    @field_validator("approval")
-    @classmethod
-    def _approval_matches_status(cls, value: Approval | None, info: ValidationInfo) -> Any:
-        status = info.data.get("status")
-        if status is ActivityStatus.APPROVED and value is None:
-            raise ValueError("approved content names its reviewer and the date of sign-off")
-        if status is ActivityStatus.DEMONSTRATION and value is not None:
-            raise ValueError("a demonstration has no approval; set status: approved")
-        return value
 
     @field_validator("credits", mode="before")
     @classmethod
@@ -462,10 +435,6 @@ class ActivityMeta(Model):
                 f"expire on or before {limit.isoformat()} or record a later review_date"
             )
         return value
-
-    @property
-    def is_demonstration(self) -> bool:
-        return self.status is ActivityStatus.DEMONSTRATION
 
     def source(self, key: str) -> Source | None:
         return next((s for s in self.sources if s.key == key), None)

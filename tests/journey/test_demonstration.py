@@ -4,8 +4,11 @@ version, and the overview names who actually wrote it (issue 14)."""
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from pypdf import PdfReader
+
+from lti_tool.catalog.service import sign_off_version
 
 from .conftest import LaunchFactory
 from .flows import begin
@@ -48,3 +51,14 @@ def test_the_printable_version_carries_the_notice(
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Demonstration" in text and "not valid for credit" in text
     assert "Who wrote this activity" in text
+
+
+def test_a_signed_off_version_shows_no_notice(launch: LaunchFactory) -> None:
+    tab = launch()
+    with tab.tool.services.session_factory.begin() as session:
+        sign_off_version(session, "mini-activity", "Dr. Rita Reviewer", date(2026, 5, 1))
+
+    overview = tab.get("/")
+
+    assert NOTICE not in overview.text
+    assert "Who wrote this activity" in overview.text
