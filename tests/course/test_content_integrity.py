@@ -184,8 +184,8 @@ def test_an_absolute_in_a_distractor_is_a_warning_at_its_line(cd_copy):
     line = _replace(
         cd_copy,
         "posttest.yaml",
-        '"Refer for anterior cervical rhizotomy"',
-        '"Always refer for anterior cervical rhizotomy"',
+        '"Refer for selective peripheral denervation, the usual next step"',
+        '"Always refer for selective peripheral denervation"',
     )
     assert (
         f"posttest.yaml:{line}: questions[8].choices.d: warning: absolute 'Always' in a "
