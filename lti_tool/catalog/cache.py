@@ -9,10 +9,14 @@ one slow build does not hold up pages of other activities.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 
+from sqlalchemy import inspect
+
 from lti_tool.course import Activity, activity_from_files
+from lti_tool.course.activity import SignOff
 from lti_tool.models import ActivityVersion
 
 # A deployment carries a handful of activities, each with a few versions in use at a time.
@@ -66,5 +70,16 @@ _cache = ActivityCache()
 
 
 def activity_for_version(version: ActivityVersion) -> Activity:
-    """The domain ``Activity`` stored in ``version`` (shared, immutable, cached)."""
-    return _cache.get(version)
+    """The domain ``Activity`` stored in ``version`` (shared, immutable, cached), with the
+    version's sign-off when a reviewer has approved it (read each time: it can be added
+    after the version was cached)."""
+    activity = _cache.get(version)
+    state = inspect(version)
+    # A row detached before its sign-off was ever loaded (e.g. just stored by a load) counts
+    # as unsigned: the safe side is the demonstration notice.
+    sign_off = None if "sign_off" in state.unloaded and state.session is None else version.sign_off
+    if sign_off is None:
+        return activity
+    return dataclasses.replace(
+        activity, sign_off=SignOff(reviewer=sign_off.reviewer, signed_on=sign_off.signed_on)
+    )

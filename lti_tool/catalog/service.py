@@ -33,10 +33,11 @@ from lti_tool.course import (
     ValidationIssue,
     activity_from_files,
     activity_window,
+    authoring_warnings,
     read_activity_files,
     validate_files,
 )
-from lti_tool.models import ActivityVersion
+from lti_tool.models import ActivitySignOff, ActivityVersion, AuditEvent
 
 ACTIVITY_FILE = "activity.yaml"
 
@@ -133,6 +134,11 @@ def validate_folder(folder: str | Path) -> tuple[Activity | None, list[Validatio
     return activity, []
 
 
+def folder_warnings(folder: str | Path) -> list[ValidationIssue]:
+    """The authoring checks' warnings of a folder that validates (course/authoring.py)."""
+    return authoring_warnings(read_activity_files(Path(folder)))
+
+
 def _store(session: Session, activity: Activity, folder: Path) -> LoadedVersion:
     existing = session.scalar(
         select(ActivityVersion).where(
@@ -190,6 +196,49 @@ def load_activities(session: Session, activities_dir: str | Path) -> list[Activi
         issue = ValidationIssue(str(root), None, None, "no such folder")
         raise ActivitiesRefused({root: (issue,)})
     return [loaded.version for loaded in load_folders(session, activity_folders(root))]
+
+
+class SignOffRefused(Exception):
+    """The sign-off cannot be recorded; the message says why and what to do."""
+
+
+ACTIVITY_SIGNED_OFF = "activity_signed_off"
+
+
+def sign_off_version(
+    session: Session, slug: str, reviewer: str, signed_on: date
+) -> ActivitySignOff:
+    """Record ``reviewer``'s sign-off of the current version of ``slug``, and audit it.
+
+    The sign-off names the version's content hash: an edited folder is a new version and a
+    demonstration again until it is signed off in turn.
+    """
+    name = reviewer.strip()
+    if not name:
+        raise SignOffRefused("name the reviewer who signs the content off (--reviewer)")
+    version = current_version(session, slug)
+    if version is None:
+        raise SignOffRefused(f"no activity {slug!r} is loaded: run lti-tool activities load first")
+    if version.sign_off is not None:
+        raise SignOffRefused(
+            f"{slug} version {version.content_hash[:12]} was already signed off by "
+            f"{version.sign_off.reviewer} on {version.sign_off.signed_on.isoformat()}"
+        )
+    sign_off = ActivitySignOff(activity_version=version, reviewer=name, signed_on=signed_on)
+    session.add(sign_off)
+    session.add(
+        AuditEvent(
+            event=ACTIVITY_SIGNED_OFF,
+            details={
+                "slug": slug,
+                "content_hash": version.content_hash,
+                "reviewer": name,
+                "signed_on": signed_on.isoformat(),
+            },
+        )
+    )
+    session.flush()
+    return sign_off
 
 
 def current_version(session: Session, slug: str) -> ActivityVersion | None:

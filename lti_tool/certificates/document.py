@@ -84,6 +84,8 @@ class CertificateDocument:
     # Certifying body's acceptance of AMA PRA Category 1 Credit™ (participation only).
     acceptance_statement: str | None = None
     pharmacist: PharmacistCredit | None = field(default=None)
+    # "Demonstration — not valid for credit" on a demonstration activity's certificate.
+    demonstration_notice: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in CERTIFICATE_KINDS:

@@ -72,6 +72,7 @@ from lti_tool.course.journey import (
 )
 from lti_tool.course.loader import (
     activity_from_files,
+    authoring_warnings,
     load_activity,
     validate_activity,
     validate_files,
@@ -146,6 +147,7 @@ __all__ = [
     "ValidationIssue",
     "acknowledge_disclosures",
     "activity_from_files",
+    "authoring_warnings",
     "activity_window",
     "best_score",
     "can_enter",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from lti_tool.course.evaluation import EvaluationForm, EvaluationItem
 from lti_tool.course.questions import QuestionBank
@@ -23,6 +24,14 @@ class Section:
     html: str
 
 
+@dataclass(frozen=True)
+class SignOff:
+    """A named reviewer's sign-off of one version (``lti-tool activities approve``)."""
+
+    reviewer: str
+    signed_on: date
+
+
 @dataclass(frozen=True, eq=False)
 class Activity:
     """One version of an activity, identified (and compared) by ``content_hash``."""
@@ -35,6 +44,13 @@ class Activity:
     evaluation_items: tuple[EvaluationItem, ...]
     content_hash: str
     files: Mapping[str, bytes]
+    # Until a named reviewer signs this version off, it is a demonstration: every page and
+    # certificate says "Demonstration — not valid for credit".
+    sign_off: SignOff | None = None
+
+    @property
+    def is_demonstration(self) -> bool:
+        return self.sign_off is None
 
     @property
     def slug(self) -> str:

@@ -36,6 +36,8 @@ class Finding:
     file: str
     loc: tuple[str | int, ...]
     message: str
+    # For Markdown files, which have no YAML location: the 1-based line.
+    line: int | None = None
 
 
 def _mentions_amount(statement: str, amount: Decimal) -> bool:

@@ -94,6 +94,8 @@ class CertificateFacts:
     completed_at: datetime  # evaluation submitted, UTC
     completed_on: date  # the same instant as a date in the provider's time zone
     claimed_at: datetime
+    # A demonstration activity's certificate says it is not valid for credit.
+    demonstration: bool = False
 
 
 def parse_credit_amount(text: str) -> Decimal:
@@ -215,6 +217,7 @@ def certificate_facts(
         completed_at=completed_at,
         completed_on=completed_at.astimezone(meta.provider.zone).date(),
         claimed_at=as_utc(claimed_at),
+        demonstration=activity.is_demonstration,
     )
 
 

@@ -35,12 +35,13 @@ class ValidationIssue:
     line: int | None
     field: str | None
     message: str
+    # An authoring warning (course/authoring.py): the folder still loads.
+    warning: bool = False
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return (
-            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        )
+        message = f"warning: {self.message}" if self.warning else self.message
+        return f"{where}: {self.field}: {message}" if self.field else f"{where}: {message}"
 
 
 class ActivityInvalid(CourseError):

@@ -19,7 +19,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from lti_tool.course import checks
+from lti_tool.course import authoring, checks, integrity
 from lti_tool.course.activity import Activity, Section
 from lti_tool.course.errors import ActivityInvalid, ValidationIssue
 from lti_tool.course.evaluation import EvaluationForm, expand_evaluation
@@ -31,6 +31,7 @@ from lti_tool.course.schema import (
     SECTION_FILE_PATTERN,
     ActivityMeta,
     SectionRef,
+    Source,
     Text,
 )
 from lti_tool.course.snapshot import content_hash, read_activity_files
@@ -97,7 +98,10 @@ def _parse(
 
 
 def _sections(
-    refs: tuple[SectionRef, ...], files: Mapping[str, bytes], issues: list[ValidationIssue]
+    refs: tuple[SectionRef, ...],
+    files: Mapping[str, bytes],
+    issues: list[ValidationIssue],
+    sources: tuple[Source, ...],
 ) -> tuple[Section, ...]:
     sections = []
     for ref in refs:
@@ -111,7 +115,9 @@ def _sections(
             issues.append(ValidationIssue(ref.file, line, None, "the file is not valid UTF-8"))
             continue
         issues.extend(check_section_markdown(ref.file, source, ref.title))
-        sections.append(Section(ref.id, ref.title, ref.file, source, render_markdown(source)))
+        issues.extend(_issue(None, f) for f in integrity.check_citations(ref.file, source, sources))
+        html = render_markdown(integrity.cite(source, sources))
+        sections.append(Section(ref.id, ref.title, ref.file, source, html))
     return tuple(sections)
 
 
@@ -130,7 +136,40 @@ def _salvage(document: YamlDocument | None, field: str, shape: Any) -> Any:
         return None  # already reported when activity.yaml was validated
 
 
-def _build(files: Mapping[str, bytes]) -> tuple[Activity | None, list[ValidationIssue]]:
+def _issue(
+    document: YamlDocument | None, finding: checks.Finding, *, warning: bool = False
+) -> ValidationIssue:
+    if document is not None:
+        issue = document.issue(finding.loc, finding.message)
+        return ValidationIssue(issue.file, issue.line, issue.field, issue.message, warning)
+    return ValidationIssue(finding.file, finding.line, None, finding.message, warning)
+
+
+def _warnings(
+    meta: ActivityMeta,
+    sections: tuple[Section, ...],
+    pretest: QuestionBank | None,
+    posttest: QuestionBank,
+) -> list[checks.Finding]:
+    """The authoring checks (course/authoring.py) of a folder that has no errors."""
+    texts = [section.markdown for section in sections]
+    found = authoring.check_time(meta, texts, pretest, posttest)
+    found += authoring.check_objectives_tested(meta, posttest)
+    cited = {key for text in texts for _, key in integrity.cited_keys(text)}
+    found += authoring.check_uncited_sources(meta, cited)
+    for section in sections:
+        found += authoring.check_brands_in_section(meta, section.file, section.markdown)
+    for bank, file in ((pretest, PRETEST_FILE), (posttest, POSTTEST_FILE)):
+        if bank is not None:
+            found += authoring.check_cues(bank, file)
+            found += authoring.check_brands_in_bank(meta, bank, file)
+    found += authoring.check_shared(pretest, posttest)
+    return found
+
+
+def _build(
+    files: Mapping[str, bytes],
+) -> tuple[Activity | None, list[ValidationIssue], list[ValidationIssue]]:
     issues: list[ValidationIssue] = []
     meta, meta_doc = _parse(files, ACTIVITY_FILE, ActivityMeta, issues)
     pretest, pre_doc = _parse(files, PRETEST_FILE, QuestionBank, issues)
@@ -143,11 +182,13 @@ def _build(files: Mapping[str, bytes]) -> tuple[Activity | None, list[Validation
     objectives = (
         meta.learning_objectives if meta else _salvage(meta_doc, "learning_objectives", _Texts)
     )
+    sources = meta.sources if meta else _salvage(meta_doc, "sources", tuple[Source, ...])
     if refs is not None:
         findings += checks.check_sections(refs, files, ACTIVITY_FILE)
-        sections = _sections(refs, files, issues)
+        sections = _sections(refs, files, issues, sources or ())
     if meta is not None:
         findings += checks.check_credits(meta, ACTIVITY_FILE)
+        findings += integrity.check_content_control(meta, ACTIVITY_FILE)
     if objectives is not None:
         count = len(objectives)
         if pretest is not None:
@@ -162,15 +203,14 @@ def _build(files: Mapping[str, bytes]) -> tuple[Activity | None, list[Validation
         POSTTEST_FILE: post_doc,
         EVALUATION_FILE: eval_doc,
     }
-    for finding in findings:
-        document = documents.get(finding.file)
-        if document is not None:
-            issues.append(document.issue(finding.loc, finding.message))
-        else:
-            issues.append(ValidationIssue(finding.file, None, None, finding.message))
+    issues += [_issue(documents.get(finding.file), finding) for finding in findings]
 
     if issues or meta is None or posttest is None or evaluation is None:
-        return None, issues
+        return None, issues, []
+    warnings = [
+        _issue(documents.get(finding.file), finding, warning=True)
+        for finding in _warnings(meta, sections, pretest, posttest)
+    ]
     activity = Activity(
         meta=meta,
         sections=sections,
@@ -181,16 +221,21 @@ def _build(files: Mapping[str, bytes]) -> tuple[Activity | None, list[Validation
         content_hash=content_hash(files),
         files=MappingProxyType(dict(files)),
     )
-    return activity, []
+    return activity, [], warnings
 
 
 def validate_files(files: Mapping[str, bytes]) -> list[ValidationIssue]:
     return _build(files)[1]
 
 
+def authoring_warnings(files: Mapping[str, bytes]) -> list[ValidationIssue]:
+    """The authoring checks' warnings of a folder without errors (errors first otherwise)."""
+    return _build(files)[2]
+
+
 def activity_from_files(files: Mapping[str, bytes]) -> Activity:
     """Build an ``Activity`` from a snapshot (e.g. one stored when it was loaded)."""
-    activity, issues = _build(files)
+    activity, issues, _ = _build(files)
     if activity is None:
         raise ActivityInvalid(issues)
     return activity

@@ -176,6 +176,9 @@ class Person(Model):
 class CommercialSupport(Model):
     supporters: tuple[Text, ...] = ()
     acknowledgement: Text
+    # ACCME Standard 4: how the provider kept the supporter away from content (who chose
+    # topics, sources and faculty; what review caught). Required when anyone supports.
+    mitigation: Text | None = Field(default=None, validate_default=True)
 
     @field_validator("acknowledgement")
     @classmethod
@@ -184,6 +187,73 @@ class CommercialSupport(Model):
         if missing:
             raise ValueError(f"the acknowledgement must name {', '.join(missing)}")
         return value
+
+    @field_validator("mitigation")
+    @classmethod
+    def _mitigation_when_supported(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("supporters"):
+            raise ValueError(
+                "say how the supporter was kept away from content (who chose topics, sources "
+                "and authors, and what the independent review checked)"
+            )
+        return value
+
+
+DEMONSTRATION_NOTICE = "Demonstration — not valid for credit"
+
+
+class ContentRole(StrEnum):
+    """Who controls content (ACCME Standards for Integrity and Independence, Standard 3)."""
+
+    PLANNER = "planner"
+    AUTHOR = "author"
+    REVIEWER = "reviewer"
+    FACULTY = "faculty"
+
+
+class Contributor(Model):
+    """Someone in control of content, with what they actually did.
+
+    Faculty named on a provider's page did not necessarily write the text; ``contribution``
+    says what each person did so no text is presented as written by someone who did not
+    write it.
+    """
+
+    name: Text
+    roles: tuple[ContentRole, ...] = Field(min_length=1)
+    contribution: Text
+    relevant_financial_relationships: bool
+    disclosure: Text
+    # Standard 3: how each relevant relationship was mitigated (e.g. independent review).
+    mitigation: Text | None = Field(default=None, validate_default=True)
+
+    @field_validator("mitigation")
+    @classmethod
+    def _mitigation_for_relationships(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("relevant_financial_relationships"):
+            raise ValueError("say how the relevant financial relationships were mitigated")
+        return value
+
+
+class Source(Model):
+    """A cited guideline, trial or study with what a learner needs to weigh it.
+
+    Sections cite it as ``[@key]``; the validator refuses a key that is not listed here.
+    """
+
+    key: Identifier
+    label: Text
+    citation: Text
+    design: Text
+    funding: Text
+    limits: Text
+
+
+class Product(Model):
+    """A product discussed, by generic name; its brand names may appear only in references."""
+
+    generic: Text
+    brands: tuple[Text, ...] = ()
 
 
 class OffLabelUse(Model):
@@ -313,6 +383,11 @@ class ActivityMeta(Model):
     agenda: tuple[AgendaItem, ...] = ()
     faculty: tuple[Person, ...] = Field(min_length=1)
     planners: tuple[Person, ...] = ()
+    # Who wrote the content and how it came to be, in the provider's own words.
+    provenance: Text
+    content_control: tuple[Contributor, ...] = Field(min_length=1)
+    sources: tuple[Source, ...] = ()
+    products: tuple[Product, ...] = ()
     commercial_support: CommercialSupport
     off_label_use: OffLabelUse
     conflict_of_interest: ConflictOfInterest
@@ -360,6 +435,9 @@ class ActivityMeta(Model):
                 f"expire on or before {limit.isoformat()} or record a later review_date"
             )
         return value
+
+    def source(self, key: str) -> Source | None:
+        return next((s for s in self.sources if s.key == key), None)
 
     def designation(self, profession: Profession | str) -> CreditDesignation | None:
         wanted = Profession(profession)

@@ -20,7 +20,7 @@ from lti_tool.certificates import (
 )
 from lti_tool.certificates.numbers import ALPHABET
 from lti_tool.course import CertificateFacts, CertificateKind
-from lti_tool.course.schema import AcpeActivityType
+from lti_tool.course.schema import DEMONSTRATION_NOTICE, AcpeActivityType
 from lti_tool.credit.forms import PROFESSION_LABELS, CmeRegistration
 
 KIND_OF_DOCUMENT = {
@@ -111,4 +111,5 @@ def certificate_document(
         verification_url=build_verification_url(base_url, number),
         acceptance_statement=facts.acceptance_statement,
         pharmacist=pharmacist,
+        demonstration_notice=DEMONSTRATION_NOTICE if facts.demonstration else None,
     )

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from lti_tool.certificates import InvalidCertificateNumber, normalize_certificate_number
 from lti_tool.credit import present
 from lti_tool.extensions import db
-from lti_tool.models import Certificate
+from lti_tool.models import ActivityVersion, Certificate
 
 bp = Blueprint("verification", __name__)
 
@@ -49,12 +49,21 @@ def verify(number: str) -> tuple[str, int] | Response:
         "credit/verify.html",
         certificate=certificate,
         state=state,
+        demonstration=_from_demonstration(certificate),
         replaced_by=replaced_by,
         credit_line=present.credit_line(certificate),
         profession=present.profession_label(certificate.profession),
         long_date=present.long_date,
     )
     return page, status
+
+
+def _from_demonstration(certificate: Certificate) -> bool:
+    """Whether the certificate was issued before anyone signed its activity version off: a
+    demonstration certificate must not pass for credit, even to someone shown a copy."""
+    version = db().get(ActivityVersion, certificate.activity_version_id)
+    sign_off = version.sign_off if version is not None else None
+    return sign_off is None or sign_off.recorded_at > certificate.issued_at
 
 
 @bp.get("/certificates/verify")

@@ -22,7 +22,9 @@ _render_lock = threading.Lock()
 
 
 def printable_path(cache_dir: Path, activity: Activity) -> Path:
-    return cache_dir / f"{activity.content_hash}.pdf"
+    # A sign-off changes what the PDF says (no demonstration notice) but not the hash.
+    suffix = "" if activity.is_demonstration else "-signed-off"
+    return cache_dir / f"{activity.content_hash}{suffix}.pdf"
 
 
 def printable_pdf(cache_dir: Path, activity: Activity, html: Callable[[], str]) -> Path:

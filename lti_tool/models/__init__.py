@@ -9,6 +9,7 @@ from lti_tool.models.certificates import (
     LearnerProfile,
 )
 from lti_tool.models.course import (
+    ActivitySignOff,
     ActivityVersion,
     Attempt,
     AuditEvent,
@@ -27,6 +28,7 @@ from lti_tool.models.launch import (
 from lti_tool.models.platform import Deployment, DeploymentStatus, Registration
 
 __all__ = [
+    "ActivitySignOff",
     "ActivityVersion",
     "Attempt",
     "AuditEvent",

@@ -34,6 +34,32 @@ class ActivityVersion(Base):
     is_current: Mapped[bool] = mapped_column(default=True)
     loaded_at: Mapped[created_at]
 
+    # Loaded with the version: pages read it after their session has handed the row over.
+    sign_off: Mapped[ActivitySignOff | None] = relationship(
+        back_populates="activity_version", lazy="selectin"
+    )
+
+
+class ActivitySignOff(Base):
+    """A named reviewer's sign-off of one activity version (its content hash).
+
+    Until a version has one, it is a demonstration: every page and certificate says it is not
+    valid for credit. Recorded by ``lti-tool activities approve``, never edited; an edited
+    folder is a new version that needs its own sign-off.
+    """
+
+    __tablename__ = "activity_sign_offs"
+
+    id: Mapped[intpk]
+    activity_version_id: Mapped[int] = mapped_column(
+        ForeignKey("activity_versions.id"), unique=True
+    )
+    reviewer: Mapped[str] = mapped_column(String(255))
+    signed_on: Mapped[dt.date]
+    recorded_at: Mapped[created_at]
+
+    activity_version: Mapped[ActivityVersion] = relationship(back_populates="sign_off")
+
 
 class Participation(Base):
     """A learner's way through one activity (across any number of launches)."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
+from lti_tool.catalog.service import sign_off_version
 from lti_tool.credit.issue import certificate_in_force
-from lti_tool.models import Certificate
+from lti_tool.models import ActivitySignOff, Certificate
 
 from .support import NABP_ID, claim_form, eligible_participation, issue, pdf_text
 
@@ -155,3 +156,30 @@ def test_certificate_is_rendered_once_and_downloads_never_render_again(
 
     assert again == pdf
     assert stored.pdf_size == len(pdf)
+
+
+def test_a_demonstration_activity_certificate_says_it_is_not_valid_for_credit(
+    credit_tool, credit_config
+):
+    # The bundled activity is a demonstration (activity.yaml status), written by the project's
+    # authors: a certificate from it must not pass for real credit.
+    _certificate, _pdf, text = issued_pdf(credit_tool, credit_config, "physician")
+
+    assert "Demonstration" in text and "not valid for credit" in text
+
+
+def test_a_signed_off_version_issues_certificates_without_the_notice(credit_tool, credit_config):
+    factory = credit_tool.services.session_factory
+    with factory.begin() as session:
+        sign_off = sign_off_version(
+            session, "cervical-dystonia", "Dr. Rita Reviewer", date(2026, 2, 1)
+        )
+        sign_off_id = sign_off.id
+    try:
+        _certificate, _pdf, text = issued_pdf(credit_tool, credit_config, "physician")
+    finally:
+        # The session's tool is shared: every other test sees the demonstration again.
+        with factory.begin() as session:
+            session.delete(session.get(ActivitySignOff, sign_off_id))
+
+    assert "Demonstration" not in text and "Certificate of Credit" in text

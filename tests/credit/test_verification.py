@@ -132,3 +132,15 @@ def test_revoked_certificate_says_so_and_why(credit_tool, credit_config):
     assert f"Certificate {number} was revoked on" in response.text
     assert "Credit was awarded in error." in response.text
     assert "Valid certificate" not in response.text
+
+
+def test_a_demonstration_certificate_says_on_the_verification_page_it_is_not_for_credit(
+    credit_tool, credit_config
+):
+    # The bundled activity has no reviewer's sign-off, so its certificates are demonstrations.
+    result = issued(credit_tool, credit_config, "physician")
+
+    response = verify(credit_tool, result.certificate.number)
+
+    assert "Demonstration — not valid for credit." in response.text
+    assert 'data-status="demonstration"' in response.text
