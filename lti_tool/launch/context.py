@@ -54,7 +54,13 @@ class LaunchContext:
 
     @property
     def is_instructor(self) -> bool:
-        return self.launch.role in (protocol.INSTRUCTOR, protocol.ADMINISTRATOR)
+        """Course staff: instructors, TAs, content developers, administrators."""
+        return self.launch.role in protocol.STAFF
+
+    @property
+    def is_enrolled(self) -> bool:
+        """Staff or learner; anyone else (observers, unknown roles) may open no page."""
+        return self.launch.role in protocol.STAFF or self.launch.role == protocol.LEARNER
 
     @property
     def is_deep_linking(self) -> bool:
@@ -78,6 +84,7 @@ class _NoLaunch:
     user = None
     role = None
     is_instructor = False
+    is_enrolled = False
 
     def __bool__(self) -> bool:
         return False

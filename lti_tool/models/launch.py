@@ -53,7 +53,7 @@ class Launch(Base):
         ForeignKey("resource_links.id", ondelete="SET NULL"), default=None
     )
     message_type: Mapped[str] = mapped_column(String(64))
-    # learner | instructor | administrator, derived from the roles claim.
+    # learner | instructor | administrator | not_enrolled (protocol.classify_roles).
     role: Mapped[str] = mapped_column(String(32))
     roles: Mapped[list[Any]] = mapped_column(default=list)
     claims: Mapped[dict[str, Any]] = mapped_column(default=dict)
