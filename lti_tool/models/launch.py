@@ -57,6 +57,9 @@ class Launch(Base):
     role: Mapped[str] = mapped_column(String(32))
     roles: Mapped[list[Any]] = mapped_column(default=list)
     claims: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What the tool ignored in this launch and why (e.g. a service URL on another site),
+    # shown to operators in the console.
+    warnings: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[created_at]
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
