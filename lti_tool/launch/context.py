@@ -50,17 +50,21 @@ class LaunchContext:
 
     @property
     def role(self) -> str:
-        return self.launch.role
+        # Read through today's role table, not the standing stored at launch: a launch
+        # recorded under an older table (Mentor was once counted as an instructor) gets no
+        # more than the table now gives, for the rest of its life.
+        roles = self.launch.roles
+        return protocol.classify_roles(roles) if roles else self.launch.role
 
     @property
     def is_instructor(self) -> bool:
         """Course staff: instructors, TAs, content developers, administrators."""
-        return self.launch.role in protocol.STAFF
+        return self.role in protocol.STAFF
 
     @property
     def is_enrolled(self) -> bool:
         """Staff or learner; anyone else (observers, unknown roles) may open no page."""
-        return self.launch.role in protocol.STAFF or self.launch.role == protocol.LEARNER
+        return self.role in protocol.STAFF or self.role == protocol.LEARNER
 
     @property
     def is_deep_linking(self) -> bool:

@@ -136,3 +136,25 @@ def test_a_mentor_launch_cannot_see_the_dashboard_export_the_roster_or_resend_gr
             .join(Participation, Attempt.participation_id == Participation.id)
             .where(Participation.user_id == user_id)
         )
+
+
+def test_a_mentor_launch_recorded_as_instructor_before_the_role_table_gets_no_dashboard(
+    lms: Lms, course: DashboardCourse
+) -> None:
+    """Launches live 8 hours: one recorded before this fix (Mentor stored as "instructor")
+    is read through today's table, so deploying the fix closes it at once."""
+    observer = _add_observer(lms, course)
+    browser = requests.Session()
+    form = lms.driver("canvas").launch_form(browser, observer.username, course=course.lms_id)
+    landed = browser.post(form.action, data=form.fields, allow_redirects=False, timeout=10)
+    base = lms.tool_base_url + launch_token_url(landed).removeprefix(lms.tool_base_url)
+    with lms.services.session_factory.begin() as session:
+        row = session.scalar(select(Launch).join(Launch.user).where(User.sub == observer.sub))
+        assert row is not None
+        row.role = protocol.INSTRUCTOR  # what the old classifier stored for Mentor
+
+    dashboard = browser.get(base + "dashboard/", timeout=10)
+    assert dashboard.status_code == 403
+    assert OBSERVER_PAGE in dashboard.text
+    export = browser.get(base + "dashboard/roster.csv", timeout=10)
+    assert export.status_code == 403
