@@ -95,6 +95,7 @@ class Bench:
             self.services.tool_conf,
             policy,
             registration_ids=self.registration_ids,
+            outbound=self.services.outbound,
         )
 
     def queue_backlog(self) -> int:

@@ -11,19 +11,21 @@ from flask import Flask
 
 from lti_tool.config import PROJECT_ROOT, Settings
 from lti_tool.db import make_engine, make_session_factory
-from lti_tool.extensions import ToolServices, outbound_http_session
+from lti_tool.extensions import ToolServices, outbound_policy
 from lti_tool.keys import KeyStore
 from lti_tool.launch.context import LaunchTokens
 from lti_tool.launch.platform_keys import PlatformKeyCache
 from lti_tool.launch.storage import DatabaseLaunchDataStorage
 from lti_tool.launch.tool_conf import DatabaseToolConf
+from lti_tool.outbound import PlatformHttp
 
 
 def build_services(settings: Settings) -> ToolServices:
     engine = make_engine(settings.database_url, pool_size=settings.pool_size)
     session_factory = make_session_factory(engine)
     key_store = KeyStore(settings.keys_dir, settings.key_propagation_seconds)
-    http = outbound_http_session()
+    outbound = outbound_policy(settings)
+    http = PlatformHttp(outbound)
     return ToolServices(
         settings=settings,
         engine=engine,
@@ -38,6 +40,7 @@ def build_services(settings: Settings) -> ToolServices:
         ),
         launch_storage=DatabaseLaunchDataStorage(session_factory),
         tokens=LaunchTokens(settings.secret_key, settings.launch_ttl_seconds),
+        outbound=outbound,
         http=http,
     )
 

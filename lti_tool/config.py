@@ -81,8 +81,21 @@ class Settings:
     # Database connections per process; 0 = server_threads + 4 (the background workers).
     # A request holds one connection at most, so this many never wait for each other.
     database_pool_size: int = 0
-    # Outgoing HTTP timeout (seconds) towards platforms: JWKS, tokens, AGS, NRPS.
+    # Outgoing HTTP timeout (seconds) towards platforms: JWKS, tokens, AGS, NRPS, Dynamic
+    # Registration. Each read waits at most this long, and so does the whole answer's body.
     http_timeout_seconds: int = 10
+    # Seconds to open a connection to a platform (TCP and TLS); capped by the timeout above.
+    http_connect_timeout_seconds: int = 5
+    # Largest answer read from a platform, in bytes (a large Moodle course's NRPS page is
+    # a few MB); a bigger one is refused.
+    http_max_response_bytes: int = 16 * 1024 * 1024
+    # Whether calls to platforms may go to private, loopback, link-local or reserved
+    # addresses (checked on the addresses a host name resolves to when connecting).
+    # Unset: allowed in development (the sandbox LMS is on localhost), refused in
+    # production, where a platform, a launch claim or /lti/register could otherwise point
+    # the tool at its own network. Set true in production only for an LMS on the
+    # institution's private network.
+    allow_private_addresses: bool | None = None
     # SMTP for certificates; empty host = write .eml files to instance/mail (embedded default).
     smtp_host: str = ""
     smtp_port: int = 587
@@ -140,6 +153,17 @@ class Settings:
             http_timeout_seconds=_env_int(
                 "LTI_TOOL_HTTP_TIMEOUT_SECONDS", default.http_timeout_seconds
             ),
+            http_connect_timeout_seconds=_env_int(
+                "LTI_TOOL_HTTP_CONNECT_TIMEOUT_SECONDS", default.http_connect_timeout_seconds
+            ),
+            http_max_response_bytes=_env_int(
+                "LTI_TOOL_HTTP_MAX_RESPONSE_BYTES", default.http_max_response_bytes
+            ),
+            allow_private_addresses=(
+                _env_bool("LTI_TOOL_ALLOW_PRIVATE_ADDRESSES", False)
+                if os.environ.get("LTI_TOOL_ALLOW_PRIVATE_ADDRESSES", "").strip()
+                else None
+            ),
             smtp_host=_env("LTI_TOOL_SMTP_HOST", ""),
             smtp_port=_env_int("LTI_TOOL_SMTP_PORT", default.smtp_port),
             smtp_username=_env("LTI_TOOL_SMTP_USERNAME", ""),
@@ -168,6 +192,8 @@ class Settings:
         """Fill the embedded defaults that depend on other settings, then check them."""
         database_url = self.database_url or f"sqlite:///{self.instance_dir / 'lti_tool.sqlite3'}"
         settings = replace(self, database_url=database_url)
+        if settings.allow_private_addresses is None:
+            settings = replace(settings, allow_private_addresses=not settings.is_production)
         if not settings.secret_key:
             if settings.is_production:
                 raise ConfigurationError(

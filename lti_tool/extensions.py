@@ -10,7 +10,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import requests
 from flask import current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,10 +20,11 @@ from lti_tool.launch.context import LaunchTokens
 from lti_tool.launch.platform_keys import PlatformKeyCache
 from lti_tool.launch.storage import DatabaseLaunchDataStorage
 from lti_tool.launch.tool_conf import DatabaseToolConf
+from lti_tool.outbound import USER_AGENT, OutboundPolicy, PlatformHttp
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "lti-tool-cme/0.1 (+LTI 1.3)"
+__all__ = ["USER_AGENT", "ToolServices", "after_commit", "db", "outbound_policy", "services"]
 
 
 @dataclass
@@ -37,14 +37,19 @@ class ToolServices:
     platform_keys: PlatformKeyCache
     launch_storage: DatabaseLaunchDataStorage
     tokens: LaunchTokens
-    http: requests.Session
+    # The one client for every call to a platform (lti_tool.outbound), and its rules.
+    outbound: OutboundPolicy
+    http: PlatformHttp
 
 
-def outbound_http_session() -> requests.Session:
-    http = requests.Session()
-    # Canvas answers 403 to API calls without a User-Agent.
-    http.headers["User-Agent"] = USER_AGENT
-    return http
+def outbound_policy(settings: Settings) -> OutboundPolicy:
+    read = float(settings.http_timeout_seconds)
+    return OutboundPolicy(
+        connect_timeout=min(float(settings.http_connect_timeout_seconds), read),
+        read_timeout=read,
+        max_response_bytes=settings.http_max_response_bytes,
+        allow_private_addresses=bool(settings.allow_private_addresses),
+    )
 
 
 def services() -> ToolServices:

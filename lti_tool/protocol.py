@@ -102,63 +102,91 @@ GRADING_PROGRESS_FULLY_GRADED = "FullyGraded"
 # AGS 2.0 §3.2.5 line item container filter.
 LINEITEMS_FILTER_RESOURCE_ID = "resource_id"
 
-# Role vocabularies (LTI 1.3 Core §A.2). Platforms send full URIs, the short
-# context names ("Instructor"), or LIS v1 URNs; all are accepted.
+# Role vocabularies (LTI 1.3 Core §A.2 https://www.imsglobal.org/spec/lti/v1p3/#role-vocabularies).
+# Platforms send full URIs, short context role names ("Instructor", §A.2.3: allowed for
+# context roles only) or LIS v1 URNs (LTI 1.1 migrations); all are read.
 _MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
+_MEMBERSHIP_SUB = "http://purl.imsglobal.org/vocab/lis/v2/membership/"  # + Parent#Sub
 _INSTITUTION = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#"
 _SYSTEM = "http://purl.imsglobal.org/vocab/lis/v2/system/person#"
+_LTI_SYSTEM = "http://purl.imsglobal.org/vocab/lti/system/person#"  # TestUser (§A.2.1)
 ROLE_LEARNER = _MEMBERSHIP + "Learner"
 ROLE_INSTRUCTOR = _MEMBERSHIP + "Instructor"
 ROLE_CONTENT_DEVELOPER = _MEMBERSHIP + "ContentDeveloper"
+ROLE_MENTOR = _MEMBERSHIP + "Mentor"
 ROLE_ADMINISTRATOR = _INSTITUTION + "Administrator"
 
+# What a launch may do, from its roles. Staff (instructor or administrator) see the
+# dashboard, place activities and resend grades; learners take the activity; anyone else
+# (observers, guests, unknown roles, no role) gets a page saying the activity is for
+# enrolled learners.
 LEARNER, INSTRUCTOR, ADMINISTRATOR = "learner", "instructor", "administrator"
+NOT_ENROLLED = "not_enrolled"
+STAFF = frozenset({INSTRUCTOR, ADMINISTRATOR})
 
-_ADMIN_NAMES = {"Administrator", "SysAdmin"}
-_INSTRUCTOR_NAMES = {"Instructor", "ContentDeveloper", "TeachingAssistant", "Mentor", "Faculty"}
+# §A.2.3 context (membership) roles, by parent role. A sub-role
+# (…/membership/Instructor#TeachingAssistant) has its parent's standing: every Instructor
+# sub-role (TeachingAssistant, Grader, Lecturer, PrimaryInstructor, …) is staff, every
+# Learner sub-role (GuestLearner, NonCreditLearner, ExternalLearner, …) is a learner.
+CONTEXT_ROLES = {
+    "Administrator": INSTRUCTOR,  # the course's own administrator (Support, Developer, …)
+    "ContentDeveloper": INSTRUCTOR,  # writes the course (ContentExpert, Librarian, …)
+    "Instructor": INSTRUCTOR,
+    # Not in the v2 vocabulary, but sent as a context role: LIS v1 (LTI 1.1 URNs,
+    # urn:lti:role:ims/lis/TeachingAssistant) and Canvas's short names keep it.
+    "TeachingAssistant": INSTRUCTOR,
+    "Learner": LEARNER,
+    # Canvas sends Mentor for observers (parents, advisors): they must not see classmates'
+    # data or take the activity as the learner they observe. Every Mentor sub-role
+    # (Advisor, Auditor, Reviewer, Tutor, …) likewise.
+    "Mentor": NOT_ENROLLED,
+    "Manager": NOT_ENROLLED,
+    "Member": NOT_ENROLLED,
+    "Officer": NOT_ENROLLED,
+}
+# §A.2.2 institution roles and §A.2.1 system roles: only administrators of the LMS (Canvas
+# account admins, Moodle site admins) count; they open tools to check them. An institution
+# Instructor, Faculty or Student is nobody in *this* course without a context role.
+INSTITUTION_ROLES = {"Administrator": ADMINISTRATOR}
+SYSTEM_ROLES = {"Administrator": ADMINISTRATOR, "SysAdmin": ADMINISTRATOR}
+
+_PRECEDENCE = (ADMINISTRATOR, INSTRUCTOR, LEARNER)
 
 
-def _role_name(role: str) -> tuple[str, str]:
-    """Split a role into (vocabulary, name): 'membership', 'Instructor' …"""
+def _role_standing(role: str) -> str:
+    """One role's standing; anything not in the tables above is NOT_ENROLLED."""
     role = role.strip()
-    if "#" in role:
-        vocab, name = role.rsplit("#", 1)
-        kind = vocab.rsplit("/", 1)[-1] if "/" in vocab else vocab
-        # Sub-roles ("…/membership/Instructor#TeachingAssistant") keep the parent's kind.
-        if "/membership/" in vocab:
-            kind = "membership"
-        elif "/institution/" in vocab:
-            kind = "institution"
-        elif "/system/" in vocab:
-            kind = "system"
-        return kind, name
-    if role.startswith("urn:lti:"):  # LIS v1 URNs: urn:lti:role:ims/lis/Instructor
-        kind = (
-            "system"
-            if ":sysrole:" in role
-            else "institution"
-            if ":instrole:" in role
-            else "membership"
-        )
-        return kind, role.rsplit("/", 1)[-1]
-    return "membership", role  # short context role names are allowed by Core §A.2.3.1
+    if role.startswith(_MEMBERSHIP):
+        return CONTEXT_ROLES.get(role.removeprefix(_MEMBERSHIP), NOT_ENROLLED)
+    if role.startswith(_MEMBERSHIP_SUB):
+        parent, _hash, _sub = role.removeprefix(_MEMBERSHIP_SUB).partition("#")
+        return CONTEXT_ROLES.get(parent, NOT_ENROLLED)
+    if role.startswith(_INSTITUTION):
+        return INSTITUTION_ROLES.get(role.removeprefix(_INSTITUTION), NOT_ENROLLED)
+    if role.startswith((_SYSTEM, _LTI_SYSTEM)):
+        return SYSTEM_ROLES.get(role.rsplit("#", 1)[-1], NOT_ENROLLED)
+    if role.startswith("urn:lti:"):  # LIS v1: urn:lti:role:ims/lis/Instructor/TeachingAssistant
+        path = role.split(":ims/lis/", 1)[-1].split("/")
+        if role.startswith("urn:lti:role:"):
+            return CONTEXT_ROLES.get(path[0], NOT_ENROLLED)
+        if role.startswith("urn:lti:instrole:"):
+            return INSTITUTION_ROLES.get(path[0], NOT_ENROLLED)
+        if role.startswith("urn:lti:sysrole:"):
+            return SYSTEM_ROLES.get(path[0], NOT_ENROLLED)
+        return NOT_ENROLLED
+    if ":" in role or "/" in role or "#" in role:
+        return NOT_ENROLLED  # another vocabulary (http://example.edu/roles#Instructor)
+    return CONTEXT_ROLES.get(role, NOT_ENROLLED)  # a short context role name, §A.2.3
 
 
 def classify_roles(roles: Iterable[str]) -> str:
-    """learner, instructor or administrator, from whatever roles the platform sent.
+    """learner, instructor, administrator or not_enrolled, from the roles the platform sent.
 
-    An institution or system administrator is an administrator; anyone teaching the
-    course is an instructor; everyone else (no roles, unknown roles, guests) is a
-    learner, which is the safe default for a CME tool.
+    The highest standing among the roles wins (a teacher who is also enrolled is staff);
+    no role, or only roles outside the tables, is not_enrolled.
     """
-    parsed = [_role_name(role) for role in roles if isinstance(role, str) and role.strip()]
-    if any(name in _ADMIN_NAMES for _kind, name in parsed):
-        return ADMINISTRATOR
-    if any(kind == "membership" and name in _INSTRUCTOR_NAMES for kind, name in parsed):
-        return INSTRUCTOR
-    if any(kind == "institution" and name in {"Instructor", "Faculty"} for kind, name in parsed):
-        # Moodle and Canvas also send the membership role; an institution-only Instructor
-        # (seen on some D2L setups) still teaches.
-        has_learner = any(kind == "membership" and name == "Learner" for kind, name in parsed)
-        return LEARNER if has_learner else INSTRUCTOR
-    return LEARNER
+    found = {_role_standing(role) for role in roles if isinstance(role, str) and role.strip()}
+    for standing in _PRECEDENCE:
+        if standing in found:
+            return standing
+    return NOT_ENROLLED

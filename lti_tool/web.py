@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from lti_tool import protocol
 from lti_tool.extensions import run_after_commit, services
-from lti_tool.launch.errors import LaunchError
+from lti_tool.launch.errors import LaunchError, NotEnrolled
 from lti_tool.models import LaunchFailure, Registration
 
 log = logging.getLogger("lti_tool")
@@ -142,6 +142,14 @@ def install(app: Flask) -> None:
                 )
             )
         return page, error.status
+
+    @app.errorhandler(NotEnrolled)
+    def _not_enrolled(error: NotEnrolled) -> tuple[str, int]:
+        # The launch was valid and is in the console's launch list with its role; each page
+        # an observer opens is not another failure row.
+        return render_template(
+            "errors/generic.html", title=error.title, message=error.message
+        ), error.status
 
     @app.errorhandler(404)
     def _not_found(_error: Any) -> tuple[str, int]:

@@ -1,7 +1,8 @@
 """Reading the course roster for a launch, with every failure turned into a reason.
 
 The memberships URL is the one the platform signed into the launch (NRPS 2.0 §3.6.1
-``context_memberships_url``), or the one last recorded for the resource link.
+``context_memberships_url``), or the one last recorded for the resource link; either only
+on the registration's own origins (the launch recorded a warning otherwise).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from lti_tool.dashboard.service import RosterResult
 from lti_tool.extensions import ToolServices
 from lti_tool.grades.nrps import PAGE_SIZE, RosterUnavailable, nrps_client
 from lti_tool.launch.context import LaunchContext
+from lti_tool.outbound import is_service_url, service_origins
 
 # Members per roster page asked of the platform; read at each call.
 ROSTER_PAGE_SIZE = PAGE_SIZE
@@ -25,7 +27,12 @@ def memberships_url(launch: LaunchContext) -> str | None:
     claim = launch.claims.get(protocol.CLAIM_NRPS)
     if isinstance(claim, dict) and isinstance(claim.get("context_memberships_url"), str):
         url: str = claim["context_memberships_url"]
-        return url
+        registration = launch.registration
+        origins = service_origins(
+            registration.issuer, registration.auth_token_url, registration.key_set_url
+        )
+        if is_service_url(url, origins):
+            return url
     link = launch.resource_link
     return link.nrps_url if link is not None else None
 

@@ -34,6 +34,7 @@ from lti_tool.extensions import USER_AGENT
 from lti_tool.grades import payloads
 from lti_tool.grades.tokens import TokenCache, TokenKey
 from lti_tool.models.grades import FailureKind
+from lti_tool.outbound import OutboundRefused, is_service_url, service_origins
 
 
 class AgsError(Exception):
@@ -142,6 +143,10 @@ def classify_failure(
 
 
 def _transport_failure(exc: requests.RequestException, *, sent_body: bool) -> AgsError:
+    if isinstance(exc, OutboundRefused):
+        # The tool refused the call (private address, redirect to another site, answer too
+        # large): retrying cannot help, an operator has to look.
+        return AgsError(FailureKind.PERMANENT, f"the call was refused: {exc.reason}")
     # A connect timeout never reached the platform; any other failure may have.
     reached = sent_body and not isinstance(exc, requests.ConnectTimeout)
     kind = "timed out" if isinstance(exc, requests.Timeout) else "failed"
@@ -244,6 +249,7 @@ class PlatformConnector(ServiceConnector):
         *,
         is_score: bool = False,
     ) -> TServiceConnectorResponse:
+        self._check_service_url(url)
         key = self.token_key(scopes)
         access_token = self.get_access_token(scopes)
         response = self._send(url, access_token, is_post, data, content_type, accept)
@@ -265,6 +271,22 @@ class PlatformConnector(ServiceConnector):
             "body": body,
             "next_page_url": payloads.next_page_url(response.headers.get("Link")),
         }
+
+    def _check_service_url(self, url: str) -> None:
+        """Service calls stay on the registration's own origins (launch claims, line item ids
+        and next-page links all come from the platform's side)."""
+        registration = self._registration
+        origins = service_origins(
+            str(registration.get_issuer()),
+            str(registration.get_auth_token_url()),
+            str(registration.get_key_set_url()),
+        )
+        if not is_service_url(url, origins):
+            raise AgsError(
+                FailureKind.PERMANENT,
+                f"the service URL {url[:200]} is not on the platform's own site "
+                f"({', '.join(sorted(origins))}); nothing was sent there",
+            )
 
     def _send(
         self,

@@ -35,7 +35,6 @@ from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from lti_tool.db import utcnow
-from lti_tool.extensions import outbound_http_session
 from lti_tool.grades.ags import AgsClient, AgsError, PlatformConnector
 from lti_tool.grades.line_items import LineItemResolver, Placement
 from lti_tool.grades.outbox import score_pair_key
@@ -48,6 +47,7 @@ from lti_tool.models.grades import (
     OutboxStatus,
     ScoreOutbox,
 )
+from lti_tool.outbound import OutboundPolicy, PlatformHttp
 
 log = logging.getLogger("lti_tool.grades")
 
@@ -114,7 +114,8 @@ class Dispatcher:
         policy: DispatchPolicy | None = None,
         *,
         worker_id: str | None = None,
-        http_factory: Callable[[], requests.Session] = outbound_http_session,
+        outbound: OutboundPolicy | None = None,
+        http_factory: Callable[[], requests.Session] | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
         registration_ids: Collection[int] | None = None,
     ) -> None:
@@ -127,7 +128,10 @@ class Dispatcher:
         self.clock = clock
         # Only these platforms' scores (one worker per platform, or a test's own platform).
         self.registration_ids = frozenset(registration_ids) if registration_ids else None
-        self._http_factory = http_factory
+        # Every call goes through the one platform client; without a policy, the strict
+        # one (public addresses only).
+        policy_of_calls = outbound or OutboundPolicy()
+        self._http_factory = http_factory or (lambda: PlatformHttp(policy_of_calls))
         self._local = threading.local()
         self._rng = random.Random()  # noqa: S311 (jitter, not security)
         # 429 answers seen by this dispatcher: registration id -> no calls before then.

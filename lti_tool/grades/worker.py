@@ -112,6 +112,7 @@ def dispatcher_for(
         policy or policy_for(services),
         worker_id=worker_id,
         registration_ids=registration_ids,
+        outbound=services.outbound,
     )
 
 

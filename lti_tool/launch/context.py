@@ -50,11 +50,21 @@ class LaunchContext:
 
     @property
     def role(self) -> str:
-        return self.launch.role
+        # Read through today's role table, not the standing stored at launch: a launch
+        # recorded under an older table (Mentor was once counted as an instructor) gets no
+        # more than the table now gives, for the rest of its life.
+        roles = self.launch.roles
+        return protocol.classify_roles(roles) if roles else self.launch.role
 
     @property
     def is_instructor(self) -> bool:
-        return self.launch.role in (protocol.INSTRUCTOR, protocol.ADMINISTRATOR)
+        """Course staff: instructors, TAs, content developers, administrators."""
+        return self.role in protocol.STAFF
+
+    @property
+    def is_enrolled(self) -> bool:
+        """Staff or learner; anyone else (observers, unknown roles) may open no page."""
+        return self.role in protocol.STAFF or self.role == protocol.LEARNER
 
     @property
     def is_deep_linking(self) -> bool:
@@ -78,6 +88,7 @@ class _NoLaunch:
     user = None
     role = None
     is_instructor = False
+    is_enrolled = False
 
     def __bool__(self) -> bool:
         return False

@@ -130,3 +130,18 @@ class CsrfFailure(LaunchError):
     code = "csrf"
     title = "This form is out of date"
     admin_hint = "Go back, reload the page and submit again; nothing was saved from this form."
+
+
+class NotEnrolled(Exception):
+    """A launch whose roles are neither learner nor course staff (LTI 1.3 Core §A.2): a
+    Canvas observer (Mentor), a guest, no role. Not a LaunchError: the launch itself was
+    valid and is recorded; every page under it answers this, and no failure row is kept."""
+
+    status = 403
+    title = "This activity is for enrolled learners"
+    message = (
+        "Your role in this course does not let you take the activity or see learners' "
+        "progress (observers, guests and visitors cannot). If you are enrolled to earn "
+        "credit, ask your course's instructor or LMS administrator to enrol you as a "
+        "student; if you teach the course, ask them to give you an instructor role."
+    )

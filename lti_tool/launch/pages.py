@@ -13,7 +13,7 @@ from flask import Blueprint, g, request, url_for
 
 from lti_tool.extensions import db, services
 from lti_tool.launch.context import NO_LAUNCH, LaunchContext
-from lti_tool.launch.errors import LaunchExpired
+from lti_tool.launch.errors import LaunchExpired, NotEnrolled
 
 URL_PREFIX = "/a/<launch_token>"
 
@@ -25,6 +25,10 @@ def launch_blueprint(name: str, import_name: str, url_prefix: str = "") -> Bluep
     def _restore_launch(_endpoint: str | None, values: dict[str, Any] | None) -> None:
         token = (values or {}).pop("launch_token", "")
         g.launch = services().tokens.restore(db(), token)
+        # The one role gate for every page of a launch: observers and unknown roles see a
+        # page saying the activity is for enrolled learners, whatever URL they try.
+        if not g.launch.is_enrolled:
+            raise NotEnrolled(f"role {g.launch.role!r}")
 
     @bp.url_defaults
     def _keep_token(_endpoint: str, values: dict[str, Any]) -> None:

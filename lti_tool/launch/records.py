@@ -7,6 +7,7 @@ launch writes no user, course, link or launch.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from typing import Any
 
@@ -25,6 +26,9 @@ from lti_tool.models import (
     ResourceLink,
     User,
 )
+from lti_tool.outbound import is_service_url, service_origins
+
+log = logging.getLogger(__name__)
 
 
 def resolve_deployment(
@@ -97,8 +101,35 @@ def _upsert_context(session: Session, registration: Registration, claim: Any) ->
     return context
 
 
+def _service_url(
+    registration: Registration, value: Any, claim: str, warnings: list[str]
+) -> str | None:
+    """A service URL from a launch claim, kept only on the registration's own origins.
+
+    Another origin is ignored and noted for the operator: a platform's launch (or a
+    platform registered through a trick) must not make the tool send scores or its access
+    tokens to a third party.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    origins = service_origins(
+        registration.issuer, registration.auth_token_url, registration.key_set_url
+    )
+    if is_service_url(value, origins):
+        return value
+    warnings.append(
+        f"Ignored the {claim} URL {value[:300]}: it is not on the platform's own site "
+        f"({', '.join(sorted(origins))}), so no score or roster call goes there."
+    )
+    return None
+
+
 def _upsert_resource_link(
-    session: Session, registration: Registration, context: Context | None, claims: dict[str, Any]
+    session: Session,
+    registration: Registration,
+    context: Context | None,
+    claims: dict[str, Any],
+    warnings: list[str],
 ) -> ResourceLink | None:
     claim = claims.get(protocol.CLAIM_RESOURCE_LINK)
     if not isinstance(claim, dict) or not claim.get("id"):
@@ -115,12 +146,17 @@ def _upsert_resource_link(
         link.activity_slug = chosen
     ags = claims.get(protocol.CLAIM_AGS_ENDPOINT)
     if isinstance(ags, dict):
-        link.lineitem_url = ags.get("lineitem") or link.lineitem_url
-        link.lineitems_url = ags.get("lineitems") or link.lineitems_url
+        lineitem = _service_url(registration, ags.get("lineitem"), "AGS lineitem", warnings)
+        lineitems = _service_url(registration, ags.get("lineitems"), "AGS lineitems", warnings)
+        link.lineitem_url = lineitem or link.lineitem_url
+        link.lineitems_url = lineitems or link.lineitems_url
         link.ags_scopes = [s for s in ags.get("scope", []) if isinstance(s, str)]
     nrps = claims.get(protocol.CLAIM_NRPS)
-    if isinstance(nrps, dict) and nrps.get("context_memberships_url"):
-        link.nrps_url = nrps["context_memberships_url"]
+    if isinstance(nrps, dict):
+        memberships = _service_url(
+            registration, nrps.get("context_memberships_url"), "NRPS memberships", warnings
+        )
+        link.nrps_url = memberships or link.nrps_url
     return link
 
 
@@ -133,7 +169,10 @@ def record_launch(
 ) -> Launch:
     user = _upsert_user(session, registration.issuer, claims)
     context = _upsert_context(session, registration, claims.get(protocol.CLAIM_CONTEXT))
-    link = _upsert_resource_link(session, registration, context, claims)
+    warnings: list[str] = []
+    link = _upsert_resource_link(session, registration, context, claims, warnings)
+    for warning in warnings:
+        log.warning("launch from %s: %s", registration.issuer, warning)
     roles = [r for r in claims.get(protocol.CLAIM_ROLES, []) if isinstance(r, str)]
     now = utcnow()
     launch = Launch(
@@ -147,6 +186,7 @@ def record_launch(
         role=protocol.classify_roles(roles),
         roles=roles,
         claims=claims,
+        warnings=warnings,
         created_at=now,
         expires_at=now + dt.timedelta(seconds=ttl_seconds),
     )

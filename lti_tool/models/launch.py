@@ -53,10 +53,13 @@ class Launch(Base):
         ForeignKey("resource_links.id", ondelete="SET NULL"), default=None
     )
     message_type: Mapped[str] = mapped_column(String(64))
-    # learner | instructor | administrator, derived from the roles claim.
+    # learner | instructor | administrator | not_enrolled (protocol.classify_roles).
     role: Mapped[str] = mapped_column(String(32))
     roles: Mapped[list[Any]] = mapped_column(default=list)
     claims: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What the tool ignored in this launch and why (e.g. a service URL on another site),
+    # shown to operators in the console.
+    warnings: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[created_at]
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

@@ -36,6 +36,16 @@ class ConfigurationUnreachable(RegistrationError):
     )
 
 
+class ConfigurationRedirected(ConfigurationUnreachable):
+    title = "Your LMS's configuration address leads to another site"
+    advice = (
+        "The tool fetches an LMS's configuration only from the site it was given, because a "
+        "configuration served by another site could claim to be your LMS. Start the "
+        "registration from your LMS's own tool registration screen, which passes the LMS's "
+        "configuration address. Nothing was registered."
+    )
+
+
 class ConfigurationInvalid(RegistrationError):
     status = 502
     title = "Your LMS's configuration is not usable for LTI 1.3"

@@ -1,10 +1,11 @@
 """Requests to addresses that strangers give the tool: registration and self-check calls.
 
 ``/lti/register`` is public and names the URL the tool fetches, so it must not become a
-way to reach the tool's own network. In production only https URLs whose host resolves to
-public addresses are fetched, redirects are followed by hand (each hop checked, at most
-three) and the Authorization header never leaves the origin it was meant for. Outside
-production, loopback and plain http are allowed so the sandbox LMS works.
+way to reach the tool's own network or to read a document from another site. The calls go
+through the one platform client (:mod:`lti_tool.outbound`): private addresses refused in
+production (checked when connecting), redirects followed only within the origin asked for,
+in every mode, so the Authorization header never leaves it either. On top, in production
+only https URLs are fetched; :meth:`Outbound.check_url` says so before anything is sent.
 """
 
 from __future__ import annotations
@@ -13,24 +14,23 @@ import ipaddress
 import socket
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
-MAX_REDIRECTS = 3
+from lti_tool.outbound import OutboundRefused, RedirectRefused, is_public_address, origin
+
+__all__ = ["Outbound", "OutboundError", "error_text", "is_loopback_host", "origin"]
 
 
 class OutboundError(Exception):
     """The request was not sent, or got no HTTP answer; ``reason`` is a plain sentence."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, redirected: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+        # The site answered with a redirect to another site, which the tool refused.
+        self.redirected = redirected
 
 
 def is_loopback_host(host: str) -> bool:
@@ -44,8 +44,9 @@ def is_loopback_host(host: str) -> bool:
 
 @dataclass(frozen=True)
 class Outbound:
-    """An HTTP client for platform URLs with the address rules above."""
+    """Registration calls through the platform client, with the URL rules above."""
 
+    # A lti_tool.outbound.PlatformHttp (a plain Session only in tests of check_url).
     http: requests.Session
     timeout: float
     # Production: https only, public addresses only.
@@ -61,6 +62,7 @@ class Outbound:
             return
         if parts.scheme != "https":
             raise OutboundError(f"{url} is not https; LMS addresses must use https.")
+        # An early, clear answer; the client checks again on the addresses it connects to.
         try:
             infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
         except OSError as exc:
@@ -68,8 +70,7 @@ class Outbound:
                 f"The host name {parts.hostname} does not resolve ({exc})."
             ) from exc
         for info in infos:
-            address = ipaddress.ip_address(info[4][0])
-            if not address.is_global:
+            if not is_public_address(str(info[4][0])):
                 raise OutboundError(
                     f"{parts.hostname} resolves to a private or local address, which the tool "
                     "does not contact."
@@ -85,42 +86,25 @@ class Outbound:
         data: dict[str, str] | None = None,
         accept: str = "application/json",
     ) -> requests.Response:
+        self.check_url(url)
         headers = {"Accept": accept}
-        token_origin = origin(url)
-        for _hop in range(MAX_REDIRECTS + 1):
-            self.check_url(url)
-            if bearer and origin(url) == token_origin:
-                headers["Authorization"] = f"Bearer {bearer}"
-            else:
-                headers.pop("Authorization", None)
-            try:
-                response = self.http.request(
-                    method,
-                    url,
-                    headers=headers,
-                    json=json,
-                    data=data,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                )
-            except requests.Timeout as exc:
-                raise OutboundError(
-                    f"{origin(url)} did not answer within {self.timeout:g} seconds."
-                ) from exc
-            except requests.ConnectionError as exc:
-                raise OutboundError(f"{origin(url)} could not be reached ({_short(exc)}).") from exc
-            except requests.RequestException as exc:
-                raise OutboundError(
-                    f"The request to {origin(url)} failed ({_short(exc)})."
-                ) from exc
-            location = response.headers.get("Location")
-            if response.status_code in (301, 302, 303, 307, 308) and location:
-                url = urljoin(url, location)
-                if response.status_code == 303:
-                    method, json, data = "GET", None, None
-                continue
-            return response
-        raise OutboundError(f"{origin(url)} redirected more than {MAX_REDIRECTS} times.")
+        if bearer:
+            # Redirects stay on this origin (the client refuses others), so the token does.
+            headers["Authorization"] = f"Bearer {bearer}"
+        try:
+            return self.http.request(
+                method, url, headers=headers, json=json, data=data, timeout=self.timeout
+            )
+        except OutboundRefused as exc:
+            raise OutboundError(exc.reason, redirected=isinstance(exc, RedirectRefused)) from exc
+        except requests.Timeout as exc:
+            raise OutboundError(
+                f"{origin(url)} did not answer within {self.timeout:g} seconds."
+            ) from exc
+        except requests.ConnectionError as exc:
+            raise OutboundError(f"{origin(url)} could not be reached ({_short(exc)}).") from exc
+        except requests.RequestException as exc:
+            raise OutboundError(f"The request to {origin(url)} failed ({_short(exc)}).") from exc
 
 
 def _short(exc: Exception) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from lti_tool import protocol
 from lti_tool.registration.errors import (
     ConfigurationInvalid,
+    ConfigurationRedirected,
     ConfigurationUnreachable,
     IssuerMismatch,
     RegistrationTokenRefused,
@@ -80,6 +81,10 @@ def fetch_platform_configuration(
         # token; other LMSs ignore the header.
         response = outbound.request("GET", url, bearer=registration_token)
     except OutboundError as exc:
+        if exc.redirected:
+            raise ConfigurationRedirected(
+                f"The address {url} sent the tool to another site: {exc.reason}"
+            ) from exc
         raise ConfigurationUnreachable(
             f"The tool could not fetch your LMS's configuration at {url}: {exc.reason}"
         ) from exc

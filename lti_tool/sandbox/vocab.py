@@ -71,6 +71,7 @@ _SYSTEM = "http://purl.imsglobal.org/vocab/lis/v2/system/person#"
 
 ROLE_LEARNER = _MEMBERSHIP + "Learner"
 ROLE_INSTRUCTOR = _MEMBERSHIP + "Instructor"
+ROLE_MENTOR = _MEMBERSHIP + "Mentor"
 ROLE_TEACHING_ASSISTANT = (
     "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"
 )
@@ -85,4 +86,5 @@ CONTEXT_COURSE_OFFERING = "http://purl.imsglobal.org/vocab/lis/v2/course#CourseO
 CONTEXT_COURSE_SECTION = "http://purl.imsglobal.org/vocab/lis/v2/course#CourseSection"
 
 # The sandbox's own short names for the roles a launch can carry.
-ROLE_NAMES = ("learner", "instructor", "ta", "admin")
+# "observer" is Canvas's observer enrolment (parents, advisors), sent as Mentor.
+ROLE_NAMES = ("learner", "instructor", "ta", "admin", "observer")

@@ -97,6 +97,7 @@ class Lms:
             self.services.tool_conf,
             policy,
             registration_ids=self.registration_ids.values(),
+            outbound=self.services.outbound,
             **options,
         )
 

@@ -101,13 +101,13 @@ def test_short_instructor_role_name_is_an_instructor(
     assert _latest_launch(tool_services).role == protocol.INSTRUCTOR
 
 
-def test_launch_with_no_roles_no_name_no_email_no_context_is_accepted(
+def test_launch_with_no_name_no_email_no_context_is_accepted(
     moodle: SandboxDriver, tool_services: ToolServices
 ) -> None:
     sub = unique("anon-")
     response = _resigned_launch(
         moodle,
-        {protocol.CLAIM_ROLES: [], "sub": sub},
+        {protocol.CLAIM_ROLES: [protocol.ROLE_LEARNER], "sub": sub},
         remove=("name", "given_name", "family_name", "email", protocol.CLAIM_CONTEXT),
     )
     assert response.status_code == 200, response.text[:300]
@@ -117,6 +117,17 @@ def test_launch_with_no_roles_no_name_no_email_no_context_is_accepted(
         assert user.display_name == "Learner"
     row = _latest_launch(tool_services)
     assert row.context_pk is None and row.role == protocol.LEARNER
+
+
+def test_launch_with_no_roles_is_recorded_and_told_the_activity_is_for_enrolled_learners(
+    moodle: SandboxDriver, tool_services: ToolServices
+) -> None:
+    # Core §5.3.7 allows an empty roles claim: someone with no role in the course.
+    response = _resigned_launch(moodle, {protocol.CLAIM_ROLES: [], "sub": unique("anon-")})
+    assert response.status_code == 403  # the landing page, after the launch's redirect
+    assert "/a/" in response.url
+    assert "This activity is for enrolled learners" in response.text
+    assert _latest_launch(tool_services).role == protocol.NOT_ENROLLED
 
 
 def test_learner_name_with_markup_is_escaped(canvas: SandboxDriver) -> None:

@@ -113,6 +113,8 @@ class CanvasFlavour(Flavour):
                 vocab.ROLE_SYSTEM_SYSADMIN,
                 vocab.ROLE_SYSTEM_USER,
             ],
+            # Canvas observers (a parent or advisor linked to a student) launch as Mentor.
+            "observer": [vocab.ROLE_MENTOR, vocab.ROLE_SYSTEM_USER],
         }[role]
 
     def login_initiation_extras(self, registration: ToolRegistration) -> dict[str, str]:

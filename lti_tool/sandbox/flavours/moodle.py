@@ -115,6 +115,8 @@ class MoodleFlavour(Flavour):
                 vocab.ROLE_INSTRUCTOR,
                 vocab.ROLE_SYSTEM_ADMINISTRATOR,
             ],
+            # Moodle has no observer enrolment; a role without mod/lti:manage is a Learner.
+            "observer": [vocab.ROLE_LEARNER],
         }[role]
 
     def flavour_claims(self, hint: LaunchHint, root: str) -> dict[str, Any]:
