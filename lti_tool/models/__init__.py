@@ -24,6 +24,7 @@ from lti_tool.models.launch import (
     LtiStorageEntry,
     PlatformKeySet,
 )
+from lti_tool.models.limits import RateCounter
 from lti_tool.models.platform import Deployment, DeploymentStatus, Registration
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "LtiStorageEntry",
     "Operator",
     "Participation",
+    "RateCounter",
     "PlatformAccessToken",
     "PlatformKeySet",
     "Registration",
