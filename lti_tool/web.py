@@ -9,11 +9,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, render_template, request
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from lti_tool import protocol
 from lti_tool.extensions import services
 from lti_tool.launch.errors import LaunchError
+from lti_tool.limits import RateLimited
 from lti_tool.models import LaunchFailure, Registration
 
 log = logging.getLogger("lti_tool")
@@ -139,7 +140,31 @@ def install(app: Flask) -> None:
                     detail=error.detail[:2000],
                 )
             )
+            # Anyone can send junk logins: keep the newest rows only, so the table is bounded.
+            newest = failure_log.scalar(select(func.max(LaunchFailure.id))) or 0
+            kept = services().settings.launch_failures_kept
+            if newest > kept:
+                failure_log.execute(delete(LaunchFailure).where(LaunchFailure.id <= newest - kept))
         return page, error.status
+
+    @app.errorhandler(RateLimited)
+    def _rate_limited(error: RateLimited) -> tuple[str, int, dict[str, str]]:
+        log.warning(
+            "rate limited %s %s from %s: %s",
+            request.method,
+            request.path,
+            request.remote_addr,
+            error,
+        )
+        minutes = max(1, round(error.retry_after / 60))
+        page = render_template(
+            "errors/generic.html",
+            title="Too many requests",
+            message=f"This tool has received too many {error.what} in a short time, so it "
+            f"did not act on this one. Nothing was changed. Please wait about {minutes} "
+            "minute(s) and try again; if it keeps happening, tell your course administrator.",
+        )
+        return page, 429, {"Retry-After": str(error.retry_after)}
 
     @app.errorhandler(404)
     def _not_found(_error: Any) -> tuple[str, int]:
