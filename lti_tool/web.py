@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, g, render_template, request
 from sqlalchemy import delete, func, select
 
-from lti_tool import protocol
+from lti_tool import csp, protocol
 from lti_tool.extensions import services
 from lti_tool.launch.errors import LaunchError
 from lti_tool.limits import RateLimited
@@ -74,6 +74,16 @@ def frame_ancestors(registered: frozenset[str], claims: dict[str, Any] | None) -
     return " ".join(sorted(origins))
 
 
+def lms_form_targets(claims: dict[str, Any] | None) -> set[str]:
+    """Where the launch's own LMS expects a form from the tool: the Deep Linking return URL
+    (Deep Linking 2.0 §4.4.1); everything else posts to the tool."""
+    settings = (claims or {}).get(protocol.CLAIM_DL_SETTINGS)
+    if not isinstance(settings, dict):
+        return set()
+    target = csp.form_target(settings.get("deep_link_return_url"))
+    return {target} if target else set()
+
+
 def _launch_claims() -> dict[str, Any] | None:
     """The current launch's claims, read once while its session is open (afterwards the
     rows are detached) and kept for the security headers."""
@@ -86,6 +96,7 @@ def _launch_claims() -> dict[str, Any] | None:
 
 def install(app: Flask) -> None:
     registered_origins = RegisteredOrigins()
+    app.jinja_env.globals["csp_nonce"] = csp.nonce
 
     @app.after_request
     def _commit_and_secure(response: Response) -> Response:
@@ -102,9 +113,8 @@ def install(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         if "Content-Security-Policy" not in response.headers:
-            response.headers["Content-Security-Policy"] = (
-                f"frame-ancestors {frame_ancestors(registered_origins.get(), claims)}; "
-                "object-src 'none'; base-uri 'self'"
+            response.headers["Content-Security-Policy"] = csp.policy(
+                frame_ancestors(registered_origins.get(), claims), lms_form_targets(claims)
             )
         return response
 

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import event
 
-from lti_tool import protocol
+from lti_tool import csp, protocol
 from lti_tool.extensions import db, services
 from lti_tool.limits import Limit, check
 from lti_tool.registration.dynamic import SCOPE_NAMES, complete_registration, plan_registration
@@ -81,9 +81,7 @@ def _check_form_token(openid_configuration: str, registration_token: str) -> Non
 
 def _framed_by(response: Response, origins: Iterable[str]) -> Response:
     allowed = " ".join(sorted({"'self'", *origins}))
-    response.headers["Content-Security-Policy"] = (
-        f"frame-ancestors {allowed}; object-src 'none'; base-uri 'self'"
-    )
+    response.headers["Content-Security-Policy"] = csp.policy(allowed)
     response.headers["Cache-Control"] = "no-store"
     return response
 
