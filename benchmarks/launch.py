@@ -186,6 +186,8 @@ def main() -> None:
         "LTI_TOOL_SECRET_KEY": "benchmark-secret-" + uuid.uuid4().hex,
         "LTI_TOOL_SANDBOX": "false",
         "LTI_TOOL_INLINE_GRADE_WORKER": "false",
+        # Every simulated learner comes from 127.0.0.1: lift the per-address login limit.
+        "LTI_TOOL_LOGIN_RATE_PER_MINUTE": "1000000",
     }
     if options.database_url:
         env["LTI_TOOL_DATABASE_URL"] = options.database_url

@@ -9,6 +9,7 @@ import logging
 
 from flask import Flask
 
+from lti_tool import logmask
 from lti_tool.config import PROJECT_ROOT, Settings
 from lti_tool.db import make_engine, make_session_factory
 from lti_tool.extensions import ToolServices, outbound_policy
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Launch tokens in paths are bearer credentials: masked in every log line, access logs too.
+    logmask.install()
     services = build_services(settings)
     services.key_store.ensure_key()
     from lti_tool.pii import configure_pii
@@ -77,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
 
     from lti_tool import admin, web
+    from lti_tool.credit.confirm import bp as mail_confirmation_bp
     from lti_tool.credit.verify import bp as verification_bp
     from lti_tool.credit.views import bp as certificates_bp
     from lti_tool.dashboard.views import bp as dashboard_bp
@@ -105,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         registration_bp,
         certificates_bp,
         verification_bp,
+        mail_confirmation_bp,
         admin.bp,
     ):
         app.register_blueprint(blueprint)

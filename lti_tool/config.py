@@ -117,6 +117,16 @@ class Settings:
     proxy_hops: int = 0
     # Extra origins allowed to frame the tool besides registered platforms (space separated).
     extra_frame_ancestors: tuple[str, ...] = field(default_factory=tuple)
+    # OIDC logins (/lti/login) per client address per minute; above it, 429. A class behind
+    # one NAT launches together, so this is generous; it stops floods, not learners.
+    login_rate_per_minute: int = 300
+    # Dynamic Registration requests (/lti/register, each fetches from the platform) per client
+    # address per hour.
+    register_rate_per_hour: int = 20
+    # Certificate corrections per learner and activity per day (each issues a new PDF).
+    corrections_per_day: int = 3
+    # Refused launches kept for the console (newest first); older rows are pruned.
+    launch_failures_kept: int = 5000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -176,6 +186,18 @@ class Settings:
             acpe_provider_number=_env("LTI_TOOL_ACPE_PROVIDER_NUMBER", "").strip(),
             proxy_hops=_env_int("LTI_TOOL_PROXY_HOPS", default.proxy_hops),
             extra_frame_ancestors=tuple(_env("LTI_TOOL_FRAME_ANCESTORS", "").split()),
+            login_rate_per_minute=_env_int(
+                "LTI_TOOL_LOGIN_RATE_PER_MINUTE", default.login_rate_per_minute
+            ),
+            register_rate_per_hour=_env_int(
+                "LTI_TOOL_REGISTER_RATE_PER_HOUR", default.register_rate_per_hour
+            ),
+            corrections_per_day=_env_int(
+                "LTI_TOOL_CORRECTIONS_PER_DAY", default.corrections_per_day
+            ),
+            launch_failures_kept=_env_int(
+                "LTI_TOOL_LAUNCH_FAILURES_KEPT", default.launch_failures_kept
+            ),
         )
         return settings.resolved()
 

@@ -9,11 +9,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, render_template, request
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
-from lti_tool import protocol
+from lti_tool import csp, protocol
 from lti_tool.extensions import run_after_commit, services
 from lti_tool.launch.errors import LaunchError, NotEnrolled
+from lti_tool.limits import RateLimited
 from lti_tool.models import LaunchFailure, Registration
 
 log = logging.getLogger("lti_tool")
@@ -73,6 +74,16 @@ def frame_ancestors(registered: frozenset[str], claims: dict[str, Any] | None) -
     return " ".join(sorted(origins))
 
 
+def lms_form_targets(claims: dict[str, Any] | None) -> set[str]:
+    """Where the launch's own LMS expects a form from the tool: the Deep Linking return URL
+    (Deep Linking 2.0 §4.4.1); everything else posts to the tool."""
+    settings = (claims or {}).get(protocol.CLAIM_DL_SETTINGS)
+    if not isinstance(settings, dict):
+        return set()
+    target = csp.form_target(settings.get("deep_link_return_url"))
+    return {target} if target else set()
+
+
 def _launch_claims() -> dict[str, Any] | None:
     """The current launch's claims, read once while its session is open (afterwards the
     rows are detached) and kept for the security headers."""
@@ -85,6 +96,7 @@ def _launch_claims() -> dict[str, Any] | None:
 
 def install(app: Flask) -> None:
     registered_origins = RegisteredOrigins()
+    app.jinja_env.globals["csp_nonce"] = csp.nonce
 
     @app.after_request
     def _commit_and_secure(response: Response) -> Response:
@@ -103,9 +115,8 @@ def install(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         if "Content-Security-Policy" not in response.headers:
-            response.headers["Content-Security-Policy"] = (
-                f"frame-ancestors {frame_ancestors(registered_origins.get(), claims)}; "
-                "object-src 'none'; base-uri 'self'"
+            response.headers["Content-Security-Policy"] = csp.policy(
+                frame_ancestors(registered_origins.get(), claims), lms_form_targets(claims)
             )
         return response
 
@@ -141,6 +152,11 @@ def install(app: Flask) -> None:
                     detail=error.detail[:2000],
                 )
             )
+            # Anyone can send junk logins: keep the newest rows only, so the table is bounded.
+            newest = failure_log.scalar(select(func.max(LaunchFailure.id))) or 0
+            kept = services().settings.launch_failures_kept
+            if newest > kept:
+                failure_log.execute(delete(LaunchFailure).where(LaunchFailure.id <= newest - kept))
         return page, error.status
 
     @app.errorhandler(NotEnrolled)
@@ -150,6 +166,25 @@ def install(app: Flask) -> None:
         return render_template(
             "errors/generic.html", title=error.title, message=error.message
         ), error.status
+
+    @app.errorhandler(RateLimited)
+    def _rate_limited(error: RateLimited) -> tuple[str, int, dict[str, str]]:
+        log.warning(
+            "rate limited %s %s from %s: %s",
+            request.method,
+            request.path,
+            request.remote_addr,
+            error,
+        )
+        minutes = max(1, round(error.retry_after / 60))
+        page = render_template(
+            "errors/generic.html",
+            title="Too many requests",
+            message=f"This tool has received too many {error.what} in a short time, so it "
+            f"did not act on this one. Nothing was changed. Please wait about {minutes} "
+            "minute(s) and try again; if it keeps happening, tell your course administrator.",
+        )
+        return page, 429, {"Retry-After": str(error.retry_after)}
 
     @app.errorhandler(404)
     def _not_found(_error: Any) -> tuple[str, int]:

@@ -2,11 +2,14 @@
 
 Passwords are hashed with argon2id at OWASP's recommended cost (19 MiB, 2 passes, 1 lane:
 https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html); hashes
-made with other parameters are upgraded at the next sign-in. Failed sign-ins
-are counted in the database per username and per client address, so every worker
-enforces the same limits: after ``USERNAME_LIMIT`` failures for one username, or
-``ADDRESS_LIMIT`` from one address, within ``WINDOW``, sign-in is refused until the
-oldest of those failures leaves the window, whether or not the password is right.
+made with other parameters are upgraded at the next sign-in.
+
+Sign-ins are throttled per username and per client address with the database counters of
+``lti_tool.limits``, so every worker enforces the same limits. Each attempt takes its slot
+*before* the password is checked, in one atomic upsert: 40 parallel guesses get at most
+``USERNAME_LIMIT`` checks, never more (a count-then-record check let 18 through). A right
+password gives its slot back and clears the username's count; past the limit, sign-in is
+refused until the window ends, whether or not the password is right.
 """
 
 from __future__ import annotations
@@ -16,15 +19,18 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool.db import utcnow
+from lti_tool.limits import Limit, forgive, hit
 from lti_tool.models.admin import LoginAttempt, Operator
 
 USERNAME_LIMIT = 5
 ADDRESS_LIMIT = 20
 WINDOW = dt.timedelta(minutes=15)
+BY_USERNAME = Limit("signin-username", USERNAME_LIMIT, int(WINDOW.total_seconds()))
+BY_ADDRESS = Limit("signin-address", ADDRESS_LIMIT, int(WINDOW.total_seconds()))
 # Attempts are kept a day for the record, then pruned.
 KEEP_ATTEMPTS = dt.timedelta(days=1)
 MIN_PASSWORD_LENGTH = 12
@@ -92,41 +98,6 @@ def list_operators(session: Session) -> list[Operator]:
     return list(session.scalars(select(Operator).order_by(Operator.username)))
 
 
-def _wait_seconds(oldest: dt.datetime | None, failures: int, limit: int, now: dt.datetime) -> int:
-    if failures < limit or oldest is None:
-        return 0
-    return max(1, int((oldest + WINDOW - now).total_seconds()) + 1)
-
-
-def throttle_wait(session: Session, username: str, ip: str, now: dt.datetime | None = None) -> int:
-    """Seconds before this username or address may try again; 0 when it may try now."""
-    now = now or utcnow()
-    since = now - WINDOW
-    last_success = session.scalar(
-        select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)
-        )
-    )
-    # A successful sign-in wipes the slate for its username, not for the address.
-    user_since = max(since, last_success) if last_success else since
-    by_user = session.execute(
-        select(func.count(), func.min(LoginAttempt.at)).where(
-            LoginAttempt.username == username,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > user_since,
-        )
-    ).one()
-    by_address = session.execute(
-        select(func.count(), func.min(LoginAttempt.at)).where(
-            LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(False), LoginAttempt.at > since
-        )
-    ).one()
-    return max(
-        _wait_seconds(by_user[1], by_user[0], USERNAME_LIMIT, now),
-        _wait_seconds(by_address[1], by_address[0], ADDRESS_LIMIT, now),
-    )
-
-
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
@@ -135,17 +106,32 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def sign_in(
-    session: Session, username: str, password: str, ip: str, now: dt.datetime | None = None
+    session: Session,
+    counters: sessionmaker[Session],
+    username: str,
+    password: str,
+    ip: str,
+    now: dt.datetime | None = None,
 ) -> SignInResult:
-    """Check a sign-in; every checked attempt is recorded. The caller commits."""
+    """Check a sign-in; every checked attempt is recorded. The caller commits ``session``;
+    the throttle counters commit at once through ``counters`` (their own transactions)."""
     now = now or utcnow()
     name = normalise_username(username)
-    wait = throttle_wait(session, name, ip, now)
+    # The address first: a flood from one address that is already refused does not also
+    # use up the slots of the usernames it guesses (which would lock their owners out).
+    wait = hit(counters, BY_ADDRESS, ip, now.timestamp())
+    if not wait:
+        wait = hit(counters, BY_USERNAME, name, now.timestamp())
     if wait:
         return SignInResult(operator=None, retry_after=wait)
     operator = session.scalar(select(Operator).where(Operator.username == name))
     matches = _verify(operator.password_hash if operator else _UNKNOWN_USER_HASH, password)
     succeeded = bool(operator and operator.active and matches)
+    if succeeded:
+        # Only failures count: the right password clears its username and frees its address
+        # slot. Before ``session`` writes: on SQLite its write lock would block these.
+        forgive(counters, BY_USERNAME, name, all_hits=True)
+        forgive(counters, BY_ADDRESS, ip, all_hits=False)
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_ATTEMPTS))
     session.add(LoginAttempt(username=name, ip=ip[:64], succeeded=succeeded, at=now))
     if not succeeded or operator is None:

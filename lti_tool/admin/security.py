@@ -19,6 +19,7 @@ from typing import Any
 from flask import abort, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
+from lti_tool import csp
 from lti_tool.extensions import db
 from lti_tool.models.admin import Operator
 
@@ -105,9 +106,7 @@ def current_operator() -> Operator:
 def secure_headers(response: Response) -> Response:
     # First-party pages: never framed, never cached (they show registration secrets'
     # neighbours and learners' names).
-    response.headers["Content-Security-Policy"] = (
-        "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'"
-    )
+    response.headers["Content-Security-Policy"] = csp.policy("'none'")
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -12,7 +12,7 @@ from lti_tool.admin import queries
 from lti_tool.admin.blueprint import bp
 from lti_tool.admin.operators import sign_in
 from lti_tool.admin.security import begin_session, current_operator, end_session, safe_next
-from lti_tool.extensions import db
+from lti_tool.extensions import db, services
 from lti_tool.grades.outbox import outbox_counts
 from lti_tool.models import Deployment, DeploymentStatus, Registration
 from lti_tool.models.admin import ApprovalState, RegistrationRecord
@@ -21,14 +21,20 @@ log = logging.getLogger("lti_tool.admin")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str | tuple[str, int]:
+def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
     if request.method == "GET":
         return render_template(
             "admin/login.html", expired=bool(request.args.get("expired")), error=None
         )
     session = db()
     username = request.form.get("username", "")
-    result = sign_in(session, username, request.form.get("password", ""), request.remote_addr or "")
+    result = sign_in(
+        session,
+        services().session_factory,
+        username,
+        request.form.get("password", ""),
+        request.remote_addr or "",
+    )
     # The attempt is recorded whatever the outcome; failures must count even though the
     # page answers an error status (the request boundary rolls those back).
     session.commit()
@@ -40,7 +46,7 @@ def login() -> Response | str | tuple[str, int]:
             expired=False,
             error=f"Too many failed sign-ins. Try again in about {minutes} minute(s).",
         )
-        return page, 429
+        return page, 429, {"Retry-After": str(result.retry_after)}
     if result.operator is None:
         log.warning("console sign-in failed for %r from %s", username, request.remote_addr)
         page = render_template(

@@ -7,7 +7,8 @@ caller's own worker calling ``send_with_retries``), retries transient failures w
 exponential backoff and returns a typed ``DeliveryResult`` instead of raising.
 
 Without an SMTP host (the embedded default) messages are written as ``.eml`` files into
-``MailSettings.outbox_dir`` and the path is returned so the page can say where it went.
+``MailSettings.outbox_dir`` (0600 files in a 0700 folder) and the path is returned for the
+record; pages never show it.
 
 SMTP: RFC 5321; STARTTLS: RFC 3207; implicit TLS submission on port 465: RFC 8314.
 """
@@ -233,9 +234,14 @@ def _save_to_folder(message: EmailMessage, outbox_dir: Path) -> DeliveryResult:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = outbox_dir / f"{stamp}-{secrets.token_hex(4)}.eml"
     try:
-        outbox_dir.mkdir(parents=True, exist_ok=True)
+        # The messages carry the certificate PDF and its PII: only the tool's user may read
+        # them (the folder 0700, each file 0600 from its creation, whatever the umask).
+        outbox_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(outbox_dir, 0o700)
         partial = path.with_suffix(".part")
-        partial.write_bytes(message.as_bytes())
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(message.as_bytes())
         # Rename last so a reader of the folder never sees half a message.
         os.replace(partial, path)
     except OSError as error:

@@ -115,10 +115,19 @@ def mail_notice(mail: CertificateMail | None) -> Notice | None:
     if mail.status is MailStatus.SENT:
         return Notice("ok", f"Your certificate was emailed to {mail.recipient}.")
     if mail.status is MailStatus.SAVED:
+        # Never the file's path: server paths are not for learners' eyes.
         return Notice(
             "ok",
             "This installation has no mail server configured, so the message to "
-            f"{mail.recipient} was written to {mail.saved_path}.",
+            f"{mail.recipient} was kept on the server for its administrator instead. "
+            "Download your certificate below.",
+        )
+    if mail.status is MailStatus.HELD:
+        return Notice(
+            "",
+            f"{mail.recipient} is not an address we know is yours, so we sent it a link to "
+            "confirm it first (that message holds no certificate details). Your certificate "
+            "is emailed there once you open the link and confirm. Meanwhile, download it below.",
         )
     if mail.status is MailStatus.FAILED:
         return Notice(

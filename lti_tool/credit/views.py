@@ -38,6 +38,7 @@ from lti_tool.credit.issue import (
     claim_and_issue,
     correct_certificate,
 )
+from lti_tool.credit.mail_confirmation import hold_unless_known, send_confirmation
 from lti_tool.credit.mail_outbox import deliver_now
 from lti_tool.credit.profile import prefill, profile_of
 from lti_tool.credit.settings import credit_config
@@ -46,6 +47,7 @@ from lti_tool.extensions import after_commit, db, services
 from lti_tool.journey.errors import register_error_handler
 from lti_tool.journey.state import Journey, open_journey
 from lti_tool.launch.pages import current_launch, launch_blueprint
+from lti_tool.limits import Limit, check
 from lti_tool.models import Certificate, CertificateMail
 from lti_tool.models.certificates import ReportStatus
 
@@ -204,7 +206,8 @@ def _refusal(journey: Journey, refused: Exception) -> str:
 
 
 def _deliver(issued: Issued) -> None:
-    """After the commit: mail the certificate, then submit the CPE Monitor report."""
+    """After the commit: mail the certificate (a held mail is not due and stays), then
+    submit the CPE Monitor report."""
     config = credit_config()
     factory = services().session_factory
     report_id = issued.report.id if issued.report is not None else None
@@ -307,6 +310,14 @@ def submit_correction(number: str) -> Response | tuple[str, int]:
     result = read_claim_form(request.form, activity, locked_profession=Profession(found.profession))
     if result.request is None:
         return _render_correction(found, result.values, result.errors, 400)
+    # Each correction renders and mails a new certificate: a few per learner and activity a day.
+    settings = services().settings
+    check(
+        services().session_factory,
+        Limit("corrections", settings.corrections_per_day, 24 * 3600),
+        f"participation:{found.participation_id}",
+        "certificate corrections for this activity",
+    )
     try:
         issued = correct_certificate(
             db(),
@@ -325,6 +336,13 @@ def submit_correction(number: str) -> Response | tuple[str, int]:
         return _render_correction(found, result.values, errors, 409)
     except CertificateNotInForce as stale:
         raise CertificateNotFound(number) from stale
+    held = hold_unless_known(
+        db(), issued.mail, current_launch().user, settings.secret_key, settings.base_url
+    )
+    if held is not None:
+        # Only the link goes to an address not known to be the learner's; nothing with PII.
+        mail_settings = credit_config().mail
+        after_commit(lambda: send_confirmation(held, mail_settings))
     _deliver(issued)
     return _see_certificate(issued.certificate)
 

@@ -24,6 +24,15 @@ class MalformedRequest(LaunchError):
     admin_hint = "The login or launch request is missing a required parameter."
 
 
+class LoginParameterTooLong(MalformedRequest):
+    code = "login_parameter_too_long"
+    title = "The LMS sent a login request that is too large"
+    admin_hint = (
+        "A login parameter (login_hint, lti_message_hint, target_link_uri, ...) is longer "
+        "than the tool accepts. Real LMS values are far shorter; check the LMS's tool link."
+    )
+
+
 class UnknownRegistration(LaunchError):
     status = 403
     code = "unknown_registration"

@@ -21,7 +21,12 @@ from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import OIDCException
 from sqlalchemy.orm import Session
 
-from lti_tool.launch.errors import InvalidClaims, MalformedRequest, UnknownRegistration
+from lti_tool.launch.errors import (
+    InvalidClaims,
+    LoginParameterTooLong,
+    MalformedRequest,
+    UnknownRegistration,
+)
 from lti_tool.launch.storage import new_login_state
 from lti_tool.launch.tool_conf import DatabaseToolConf
 
@@ -39,6 +44,17 @@ LOGIN_PARAMS = (
     "canvas_environment",
     "lti_storage_target",
 )
+# Longest value accepted for any of them. Canvas and Moodle send hints of a few hundred
+# bytes; anything longer is refused before it is stored or sent back in a redirect.
+MAX_PARAM_BYTES = 4096
+
+
+def check_parameter_sizes(values: dict[str, str]) -> None:
+    """Refuse oversized login parameters; the error names the parameter, never its value."""
+    for key in LOGIN_PARAMS:
+        size = len(values.get(key, "").encode())
+        if size > MAX_PARAM_BYTES:
+            raise LoginParameterTooLong(f"{key} is {size} bytes; at most {MAX_PARAM_BYTES}")
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from lti_tool import protocol
 from lti_tool.extensions import db, services
 from lti_tool.launch.errors import LaunchError, StateMissing
-from lti_tool.launch.login import ToolOIDCLogin, storage_value
+from lti_tool.launch.login import ToolOIDCLogin, check_parameter_sizes, storage_value
 from lti_tool.launch.records import record_launch, record_pending_deployment, resolve_deployment
 from lti_tool.launch.validation import ToolMessageLaunch
+from lti_tool.limits import Limit, check
 from lti_tool.models import LoginState, Registration
 
 bp = Blueprint("launch", __name__)
@@ -42,6 +43,10 @@ def jwks() -> Response:
 @bp.route("/lti/login", methods=["GET", "POST"])
 def login() -> BaseResponse:
     settings = services().settings
+    # Unauthenticated and each one writes a login state: counted per client address first.
+    limit = Limit("lti-login", settings.login_rate_per_minute, 60)
+    check(services().session_factory, limit, request.remote_addr or "", "sign-in requests")
+    check_parameter_sizes({key: str(value) for key, value in request.values.items()})
     oidc = ToolOIDCLogin(_flask_request(), services().tool_conf)
     begun = oidc.begin(
         db(),

@@ -25,6 +25,7 @@ from lti_tool.models.launch import (
     LtiStorageEntry,
     PlatformKeySet,
 )
+from lti_tool.models.limits import RateCounter
 from lti_tool.models.platform import Deployment, DeploymentStatus, Registration
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "LtiStorageEntry",
     "Operator",
     "Participation",
+    "RateCounter",
     "PlatformAccessToken",
     "PlatformKeySet",
     "Registration",

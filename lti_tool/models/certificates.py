@@ -149,6 +149,9 @@ class MailStatus(enum.StrEnum):
     SENT = "sent"  # the SMTP server accepted it
     SAVED = "saved"  # no SMTP host: written as an .eml file (embedded default)
     FAILED = "failed"  # permanent refusal or every retry used; an operator looks
+    # A corrected certificate for an address the learner has not confirmed: it waits until
+    # the learner opens the confirmation link mailed there (lti_tool/credit/mail_confirmation).
+    HELD = "held"
 
 
 class CertificateMail(HoldsPii, Base):

@@ -15,8 +15,9 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import event
 
-from lti_tool import protocol
+from lti_tool import csp, protocol
 from lti_tool.extensions import db, services
+from lti_tool.limits import Limit, check
 from lti_tool.registration.dynamic import SCOPE_NAMES, complete_registration, plan_registration
 from lti_tool.registration.errors import RegistrationError, StaleRegistrationForm
 from lti_tool.registration.outbound import Outbound, origin
@@ -80,9 +81,7 @@ def _check_form_token(openid_configuration: str, registration_token: str) -> Non
 
 def _framed_by(response: Response, origins: Iterable[str]) -> Response:
     allowed = " ".join(sorted({"'self'", *origins}))
-    response.headers["Content-Security-Policy"] = (
-        f"frame-ancestors {allowed}; object-src 'none'; base-uri 'self'"
-    )
+    response.headers["Content-Security-Policy"] = csp.policy(allowed)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -98,8 +97,15 @@ def _registration_error(error: RegistrationError) -> Response:
     return _framed_by(response, _requesting_origin())
 
 
+def _count_registration_request() -> None:
+    # Every request makes the tool fetch from the platform: counted per client address.
+    limit = Limit("lti-register", services().settings.register_rate_per_hour, 3600)
+    check(services().session_factory, limit, request.remote_addr or "", "registration requests")
+
+
 @bp.get("/lti/register")
 def review() -> Response:
+    _count_registration_request()
     openid_configuration = request.args.get("openid_configuration")
     registration_token = request.args.get("registration_token")
     plan = plan_registration(db(), outbound(), profile(), openid_configuration, registration_token)
@@ -117,6 +123,7 @@ def review() -> Response:
 
 @bp.post("/lti/register")
 def register() -> Response:
+    _count_registration_request()
     openid_configuration = request.form.get("openid_configuration", "")
     registration_token = request.form.get("registration_token", "")
     _check_form_token(openid_configuration, registration_token)

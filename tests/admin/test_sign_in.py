@@ -9,11 +9,19 @@ import requests
 from flask import Flask
 from sqlalchemy import select
 
-from lti_tool.admin.operators import ADDRESS_LIMIT, USERNAME_LIMIT, find_operator, set_password
+from lti_tool.admin.operators import (
+    ADDRESS_LIMIT,
+    BY_ADDRESS,
+    BY_USERNAME,
+    USERNAME_LIMIT,
+    find_operator,
+    set_password,
+)
 from lti_tool.admin.security import CSRF_KEY, IDLE_TIMEOUT, SESSION_KEY
 from lti_tool.db import transaction, utcnow
 from lti_tool.extensions import ToolServices
-from lti_tool.models.admin import LoginAttempt, Operator
+from lti_tool.limits import hit
+from lti_tool.models.admin import Operator
 from tests.conftest import Sandbox, Served, launch, unique
 from tests.registration.fixtures import OperatorLogin, client_from, csrf_of, sign_in
 
@@ -151,14 +159,9 @@ def test_failures_recorded_by_other_workers_lock_an_address(
     operator: OperatorLogin,
     from_address: str,
 ) -> None:
-    # Another worker (another process) saw these failures; it shares only the database.
-    with transaction(console_services.session_factory) as session:
-        for number in range(ADDRESS_LIMIT):
-            session.add(
-                LoginAttempt(
-                    username=f"guess-{number}", ip=from_address, succeeded=False, at=utcnow()
-                )
-            )
+    # Another worker (another process) counted these failures; it shares only the database.
+    for _ in range(ADDRESS_LIMIT):
+        hit(console_services.session_factory, BY_ADDRESS, from_address)
 
     locked = sign_in(
         client_from(from_address), console_tool.base_url, operator.username, operator.password
@@ -177,14 +180,9 @@ def test_failures_older_than_the_window_do_not_count(
     operator: OperatorLogin,
     from_address: str,
 ) -> None:
-    long_ago = utcnow() - dt.timedelta(hours=1)
-    with transaction(console_services.session_factory) as session:
-        for _ in range(USERNAME_LIMIT + 1):
-            session.add(
-                LoginAttempt(
-                    username=operator.username, ip="127.7.7.7", succeeded=False, at=long_ago
-                )
-            )
+    long_ago = (utcnow() - dt.timedelta(hours=1)).timestamp()
+    for _ in range(USERNAME_LIMIT + 1):
+        hit(console_services.session_factory, BY_USERNAME, operator.username, long_ago)
 
     response = sign_in(
         client_from(from_address), console_tool.base_url, operator.username, operator.password
