@@ -71,7 +71,11 @@ def update_registration(
         registration.active = False
         record_event(session, registration, "updated", actor=ACTOR, details=changes)
         session.flush()
-        return UpdateResult(held=False, pending_reason=record.approval_reason or None)
+        return UpdateResult(
+            held=False,
+            pending_reason=record.approval_reason
+            or "The tool's operator has not approved this LMS yet.",
+        )
     trust_changes = {
         name: [getattr(registration, name), update[name]]
         for name in TRUST_FIELDS
