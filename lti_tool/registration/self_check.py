@@ -2,9 +2,9 @@
 
 It fetches the platform's key set (launches are verified with it; LTI 1.3 Core §5.1.3) and
 asks the platform's token endpoint for a grade-passback token and a roster (NRPS) token
-with the tool's signed client assertion (1EdTech Security Framework §4.1, RFC 7523), then says in plain words
-what works and what is misconfigured. Used by ``lti-tool platforms check`` and the
-console's "Check" button. Nothing is stored and no grade is sent.
+with the tool's signed client assertion (1EdTech Security Framework §4.1, RFC 7523), then
+says in plain words what works and what is misconfigured. Used by ``lti-tool platforms
+check`` and the console's "Check" button. Nothing is stored and no grade is sent.
 """
 
 from __future__ import annotations

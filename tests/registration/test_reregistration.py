@@ -49,6 +49,9 @@ def test_moodle_update_updates_the_registration_in_place_and_closes_the_dialog(
 ) -> None:
     first = register(console_tool.base_url, lms.driver("moodle").registration_token())
     client_id = client_id_on(first)
+    # Issue 11 §4: Moodle keeps a new tool Pending until an admin activates it.
+    assert 'id="moodle-next-steps"' in first.text
+    assert "Manage tools" in first.text and "Activate" in first.text
     driver = lms.driver("moodle", client_id=client_id)
     issuer = driver.platform_registration()["issuer"]
     assert launch(driver, "learner01").status_code == 200
