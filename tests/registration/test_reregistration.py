@@ -21,7 +21,7 @@ from lti_tool.models.admin import ApprovalState, RegistrationEvent
 from lti_tool.sandbox import models as lms_models
 from lti_tool.sandbox import sandbox_of
 from tests.conftest import Served, launch
-from tests.registration.fixtures import Lms
+from tests.registration.fixtures import Lms, post_form
 from tests.registration.flows import (
     client_id_on,
     open_registration,
@@ -145,3 +145,38 @@ def test_reregistration_of_a_pending_platform_updates_it_and_it_stays_pending(
     assert after is not None and not after.active
     assert after.key_set_url == rogue.base_url + "/new-jwks"
     assert record_of(console_services, after).approval is ApprovalState.PENDING
+
+
+def test_operator_applies_or_discards_a_held_update_in_the_console(
+    console_tool: Served,
+    console_services: ToolServices,
+    rogue: RoguePlatform,
+    signed_in: requests.Session,
+) -> None:
+    rogue.registration_answer = {"client_id": "held-client"}
+    assert 'data-status="live"' in register(console_tool.base_url, rogue.token()).text
+    registration = stored(console_services, rogue.base_url, "held-client")
+    assert registration is not None
+    url = f"{console_tool.base_url}/admin/platforms/{registration.id}"
+
+    for decision, new_keys in (("discard", "/keys-1"), ("apply", "/keys-2")):
+        rogue.configuration_changes = {"jwks_uri": rogue.base_url + new_keys}
+        held = register(console_tool.base_url, rogue.token())
+        assert 'data-status="update-pending"' in held.text
+        page = signed_in.get(url, timeout=10)
+        assert 'id="proposed-update"' in page.text and new_keys in page.text
+        action = "/reject" if decision == "discard" else "/approve"
+        assert post_form(signed_in, page, action).status_code == 302
+        after = stored(console_services, rogue.base_url, "held-client")
+        assert after is not None and after.active
+        assert record_of(console_services, after).proposed_update is None
+        expected = rogue.base_url + "/jwks" if decision == "discard" else rogue.base_url + new_keys
+        assert after.key_set_url == expected
+
+    assert events_of(console_services, registration.id) == [
+        "registered",
+        "update_held",
+        "update_rejected",
+        "update_held",
+        "update_approved",
+    ]
