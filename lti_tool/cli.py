@@ -11,8 +11,18 @@ from lti_tool.catalog.commands import activities
 from lti_tool.config import Settings
 from lti_tool.credit.commands import reports, rotate_pii
 from lti_tool.grades.cli import grades
-from lti_tool.platforms import PlatformError, add_platform, list_platforms, remove_platform
+from lti_tool.platforms import (
+    PlatformError,
+    add_platform,
+    approval_state,
+    list_platforms,
+    registration_record,
+    remove_platform,
+)
 from lti_tool.registration.commands import check as platforms_check
+from lti_tool.registration.decision_commands import approve as platforms_approve
+from lti_tool.registration.decision_commands import invite as platforms_invite
+from lti_tool.registration.decision_commands import reject as platforms_reject
 
 
 def _settings() -> Settings:
@@ -165,7 +175,10 @@ def platforms_list() -> None:
             deployments = ", ".join(
                 f"{d.deployment_id} ({d.status.value})" for d in registration.deployments
             )
-            state = "active" if registration.active else "disabled"
+            state = approval_state(session, registration)
+            record = registration_record(session, registration)
+            if record is not None and record.proposed_update is not None:
+                state += ", update waiting for approval"
             click.echo(
                 f"#{registration.id} {registration.issuer} client_id={registration.client_id} "
                 f"[{state}] deployments: {deployments or 'none'}"
@@ -198,3 +211,6 @@ main.add_command(grades)
 main.add_command(reports)
 keys.add_command(rotate_pii)
 platforms.add_command(platforms_check)
+platforms.add_command(platforms_approve)
+platforms.add_command(platforms_reject)
+platforms.add_command(platforms_invite)

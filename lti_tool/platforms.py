@@ -26,7 +26,7 @@ from lti_tool.models import (
     Registration,
     ResourceLink,
 )
-from lti_tool.models.admin import ApprovalState, RegistrationRecord
+from lti_tool.models.admin import ApprovalState, RegistrationEvent, RegistrationRecord
 from lti_tool.models.grades import OutboxStatus, ScoreOutbox
 
 
@@ -183,8 +183,46 @@ def create_platform(
             details=dict(details or {}),
         )
     )
+    record_event(
+        session,
+        registration,
+        "registered" if pending_reason is None else "registered_pending",
+        actor=source,
+        details={"reason": pending_reason} if pending_reason else {},
+    )
     session.flush()
     return registration
+
+
+def record_event(
+    session: Session,
+    registration: Registration,
+    event: str,
+    *,
+    actor: str,
+    details: dict[str, Any] | None = None,
+) -> RegistrationEvent:
+    """Append one line to the registration's history (kept if the registration is deleted)."""
+    row = RegistrationEvent(
+        registration_id=registration.id,
+        issuer=registration.issuer,
+        client_id=registration.client_id,
+        event=event,
+        actor=actor[:150],
+        details=dict(details or {}),
+    )
+    session.add(row)
+    return row
+
+
+def registration_history(session: Session, registration: Registration) -> list[RegistrationEvent]:
+    return list(
+        session.scalars(
+            select(RegistrationEvent)
+            .where(RegistrationEvent.registration_id == registration.id)
+            .order_by(RegistrationEvent.id.desc())
+        )
+    )
 
 
 def list_platforms(session: Session) -> list[Registration]:
@@ -248,13 +286,96 @@ def update_platform(
     return registration
 
 
-def approve_platform(session: Session, registration: Registration, operator: str) -> None:
-    """Let a platform waiting for approval go live."""
+def approval_state(session: Session, registration: Registration) -> str:
+    """active, pending (waiting for an operator), rejected or disabled."""
     record = registration_record(session, registration)
+    if record is not None and record.approval is ApprovalState.PENDING:
+        return "pending"
+    if record is not None and record.approval is ApprovalState.REJECTED:
+        return "rejected"
+    return "active" if registration.active else "disabled"
+
+
+# The fields of a held re-registration (RegistrationRecord.proposed_update) and how they
+# land on the registration once an operator approves it.
+TRUST_FIELDS = ("auth_login_url", "auth_token_url", "key_set_url")
+
+
+def apply_update(
+    session: Session, registration: Registration, update: dict[str, Any]
+) -> dict[str, list[Any]]:
+    """Write a re-registration onto the registration; returns what changed (old, new).
+
+    Deployments are only ever added: the ones the LMS already launched from stay, with
+    their launches, links and grades.
+    """
+    changes: dict[str, list[Any]] = {}
+    for name in TRUST_FIELDS:
+        value = update.get(name)
+        if isinstance(value, str) and value and value != getattr(registration, name):
+            changes[name] = [getattr(registration, name), value]
+            setattr(registration, name, value)
+    if "granted_scopes" in update and update["granted_scopes"] != registration.granted_scopes:
+        changes["granted_scopes"] = [registration.granted_scopes, update["granted_scopes"]]
+        registration.granted_scopes = update["granted_scopes"]
+    if update.get("product_family") and update["product_family"] != registration.product_family:
+        changes["product_family"] = [registration.product_family, update["product_family"]]
+        registration.product_family = update["product_family"]
+    known = {d.deployment_id for d in registration.deployments}
+    for deployment_id in update.get("deployment_ids") or []:
+        if deployment_id and deployment_id not in known:
+            registration.deployments.append(
+                Deployment(deployment_id=deployment_id, status=DeploymentStatus.ACTIVE)
+            )
+            known.add(deployment_id)
+            changes.setdefault("deployments_added", [None, []])[1].append(deployment_id)
+    record = registration_record(session, registration)
+    if record is not None:
+        if update.get("requested_scopes") is not None:
+            record.requested_scopes = list(update["requested_scopes"])
+        if update.get("platform_version"):
+            record.platform_version = str(update["platform_version"])[:64]
+        # A new dict: SQLAlchemy does not see changes inside a JSON value.
+        record.details = {**record.details, **(update.get("details") or {})}
+    session.flush()
+    return changes
+
+
+def approve_platform(session: Session, registration: Registration, operator: str) -> None:
+    """Let a platform waiting for approval go live, or apply its held re-registration."""
+    record = registration_record(session, registration)
+    if record is not None and record.proposed_update is not None:
+        changes = apply_update(session, registration, record.proposed_update)
+        record.proposed_update = None
+        record.decided_by, record.decided_at = operator, utcnow()
+        record_event(session, registration, "update_approved", actor=operator, details=changes)
+        session.flush()
+        return
     if record is not None:
         record.approval = ApprovalState.APPROVED
         record.decided_by, record.decided_at = operator, utcnow()
     registration.active = True
+    record_event(session, registration, "approved", actor=operator)
+    session.flush()
+
+
+def reject_platform(session: Session, registration: Registration, operator: str) -> None:
+    """Refuse a pending platform (kept, inactive, on record) or discard its held update."""
+    record = registration_record(session, registration)
+    if record is not None and record.proposed_update is not None:
+        record.proposed_update = None
+        record.decided_by, record.decided_at = operator, utcnow()
+        record_event(session, registration, "update_rejected", actor=operator)
+        session.flush()
+        return
+    if record is None or record.approval is not ApprovalState.PENDING:
+        raise PlatformError(
+            f"{registration.name} is not waiting for approval; disable it to stop its launches."
+        )
+    record.approval = ApprovalState.REJECTED
+    record.decided_by, record.decided_at = operator, utcnow()
+    registration.active = False
+    record_event(session, registration, "rejected", actor=operator)
     session.flush()
 
 
@@ -262,10 +383,12 @@ def set_platform_active(
     session: Session, registration: Registration, active: bool, operator: str
 ) -> None:
     """Disable (launches refused, everything kept) or enable a platform."""
-    if active and is_pending_approval(session, registration):
+    if active and approval_state(session, registration) in ("pending", "rejected"):
+        # Enabling a platform no operator approved is approving it.
         approve_platform(session, registration, operator)
         return
     registration.active = active
+    record_event(session, registration, "enabled" if active else "disabled", actor=operator)
     session.flush()
 
 

@@ -10,7 +10,12 @@ Wiring: ``app.register_blueprint(lti_tool.admin.bp)`` and
 ``main.add_command(lti_tool.admin.commands.admin)``.
 """
 
-from lti_tool.admin import operations_views, platform_views, views  # noqa: F401  (routes)
+from lti_tool.admin import (  # noqa: F401  (routes)
+    invitation_views,
+    operations_views,
+    platform_views,
+    views,
+)
 from lti_tool.admin.blueprint import bp
 
 __all__ = ["bp"]

@@ -25,7 +25,9 @@ from lti_tool.platforms import (
     get_deployment,
     get_platform,
     platform_usage,
+    registration_history,
     registration_record,
+    reject_platform,
     set_deployment_status,
     set_platform_active,
     update_platform,
@@ -116,6 +118,7 @@ def platform(registration_id: int) -> str:
         launches=queries.recent_launches(session, registration_id=registration.id, limit=20),
         failures=queries.recent_failures(session, registration=registration, limit=20),
         statuses=DeploymentStatus,
+        history=registration_history(session, registration)[:50],
     )
 
 
@@ -153,6 +156,20 @@ def approve(registration_id: int) -> Response:
     _registrations_changed()
     log.info("operator %s approved platform #%s", current_operator().username, registration.id)
     flash(f"{registration.name} is approved; its launches are accepted.")
+    return _to_platform(registration)
+
+
+@bp.post("/platforms/<int:registration_id>/reject")
+def reject(registration_id: int) -> Response:
+    registration = get_platform(db(), registration_id)
+    try:
+        reject_platform(db(), registration, current_operator().username)
+    except PlatformError as error:
+        flash(str(error))
+        return _to_platform(registration)
+    _registrations_changed()
+    log.info("operator %s rejected platform #%s", current_operator().username, registration.id)
+    flash(f"Rejected: {registration.name} stays refused; its record is kept.")
     return _to_platform(registration)
 
 

@@ -21,10 +21,17 @@ class PlatformRow:
 
     @property
     def state(self) -> str:
-        """live, pending (waiting for an operator) or disabled."""
+        """live, pending (waiting for an operator), rejected or disabled."""
         if self.record is not None and self.record.approval is ApprovalState.PENDING:
             return "pending"
+        if self.record is not None and self.record.approval is ApprovalState.REJECTED:
+            return "rejected"
         return "live" if self.registration.active else "disabled"
+
+    @property
+    def update_pending(self) -> bool:
+        """A re-registration changing keys or endpoints waits for an operator."""
+        return self.record is not None and self.record.proposed_update is not None
 
     @property
     def source(self) -> str:

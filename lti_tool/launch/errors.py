@@ -43,6 +43,35 @@ class UnknownRegistration(LaunchError):
     )
 
 
+class RegistrationPending(UnknownRegistration):
+    code = "registration_pending"
+    title = "This LMS is waiting for the tool operator's approval"
+    admin_hint = (
+        "Your LMS registered the tool, and the tool's operator has not approved that "
+        "registration yet. There is nothing to do in the LMS (do not register again): ask the "
+        "tool's operator to approve it in the tool's console (Platforms) or with "
+        "`lti-tool platforms approve`. Launches work as soon as it is approved."
+    )
+
+
+class RegistrationRejected(UnknownRegistration):
+    code = "registration_rejected"
+    title = "The tool's operator declined this LMS's registration"
+    admin_hint = (
+        "The tool's operator rejected this registration. Contact the operator; if they agree, "
+        "they can approve it in the tool's console, or ask you to register again."
+    )
+
+
+class RegistrationDisabled(UnknownRegistration):
+    code = "registration_disabled"
+    title = "The tool's operator has turned off launches from this LMS"
+    admin_hint = (
+        "This LMS is registered but disabled in the tool; its records are kept. Ask the "
+        "tool's operator to enable it again."
+    )
+
+
 class UnknownDeployment(LaunchError):
     status = 403
     code = "unknown_deployment"

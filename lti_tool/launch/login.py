@@ -25,6 +25,9 @@ from lti_tool.launch.errors import (
     InvalidClaims,
     LoginParameterTooLong,
     MalformedRequest,
+    RegistrationDisabled,
+    RegistrationPending,
+    RegistrationRejected,
     UnknownRegistration,
 )
 from lti_tool.launch.storage import new_login_state
@@ -76,6 +79,15 @@ class ToolOIDCLogin(FlaskOIDCLogin):  # type: ignore[misc]
         super().__init__(request, tool_conf)
         self._tool_conf = tool_conf
 
+    def _why_unknown(self, params: dict[str, str]) -> UnknownRegistration:
+        state = self._tool_conf.inactive_state(params["iss"], params.get("client_id"))
+        error = {
+            "pending": RegistrationPending,
+            "rejected": RegistrationRejected,
+            "disabled": RegistrationDisabled,
+        }.get(state or "", UnknownRegistration)
+        return error("no active registration for this issuer and client ID")
+
     def begin(
         self,
         session: Session,
@@ -98,7 +110,7 @@ class ToolOIDCLogin(FlaskOIDCLogin):  # type: ignore[misc]
         try:
             registration = self.validate_oidc_login()
         except OIDCException as exc:
-            raise UnknownRegistration(str(exc)) from exc
+            raise self._why_unknown(params) from exc
         row = self._tool_conf.registration_row(
             registration.get_issuer() or "", registration.get_client_id()
         )

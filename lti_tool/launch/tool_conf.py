@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool.keys import KeyStore
 from lti_tool.models import Deployment, DeploymentStatus, Registration
+from lti_tool.models.admin import ApprovalState, RegistrationRecord
 
 
 class DatabaseToolConf(ToolConfAbstract[Any]):
@@ -73,6 +74,32 @@ class DatabaseToolConf(ToolConfAbstract[Any]):
             rows = session.scalars(query).all()
         # Without a client_id (some platforms omit it at login) the issuer must be unambiguous.
         return rows[0] if len(rows) == 1 else None
+
+    def inactive_state(self, iss: str, client_id: str | None) -> str | None:
+        """Why no active registration answers: "pending", "rejected", "disabled" or None.
+
+        So a launch through a registration waiting for the operator says so, instead of
+        sending the LMS administrator to register again.
+        """
+        with self._session_factory() as session:
+            query = (
+                select(Registration, RegistrationRecord)
+                .outerjoin(
+                    RegistrationRecord, RegistrationRecord.registration_id == Registration.id
+                )
+                .where(Registration.issuer == iss, Registration.active.is_(False))
+            )
+            if client_id:
+                query = query.where(Registration.client_id == client_id)
+            rows = session.execute(query).all()
+        if len(rows) != 1:
+            return None
+        record = rows[0][1]
+        if record is not None and record.approval is ApprovalState.PENDING:
+            return "pending"
+        if record is not None and record.approval is ApprovalState.REJECTED:
+            return "rejected"
+        return "disabled"
 
     def to_lti_registration(self, row: Registration) -> LtiRegistration:
         signing_key = self._key_store.signing_key()

@@ -1,7 +1,14 @@
 """Typed SQLAlchemy 2.0 models. Importing this package registers every table on ``Base``."""
 
 from lti_tool.db import Base
-from lti_tool.models.admin import LoginAttempt, Operator, RegistrationPolicy, RegistrationRecord
+from lti_tool.models.admin import (
+    LoginAttempt,
+    Operator,
+    RegistrationEvent,
+    RegistrationInvitation,
+    RegistrationPolicy,
+    RegistrationRecord,
+)
 from lti_tool.models.certificates import (
     Certificate,
     CertificateMail,
@@ -54,6 +61,8 @@ __all__ = [
     "PlatformAccessToken",
     "PlatformKeySet",
     "Registration",
+    "RegistrationEvent",
+    "RegistrationInvitation",
     "RegistrationPolicy",
     "RegistrationRecord",
     "ResourceLink",

@@ -59,6 +59,7 @@ class LoginAttempt(Base):
 class ApprovalState(enum.StrEnum):
     APPROVED = "approved"
     PENDING = "pending"  # registered by Dynamic Registration, waiting for an operator
+    REJECTED = "rejected"  # an operator refused it; kept (inactive) so the refusal is on record
 
 
 class RegistrationRecord(Base):
@@ -86,9 +87,58 @@ class RegistrationRecord(Base):
     # Anything else worth showing the operator: placements registered, Canvas's
     # registration_config_url, the deployment Moodle returned.
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # A re-registration of a live platform that changes its keys or endpoints: held here,
+    # unapplied, until an operator approves it (the live values keep serving launches).
+    proposed_update: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     created_at: Mapped[created_at]
 
     registration: Mapped[Registration] = relationship()
+
+
+class RegistrationEvent(Base):
+    """Append-only history of a registration: registered, re-registered, approved, rejected.
+
+    Kept when the registration is deleted (the issuer and client ID are copied), so an
+    operator can still see who changed what and when.
+    """
+
+    __tablename__ = "registration_events"
+    __table_args__ = (Index("ix_registration_events_registration_id", "registration_id", "id"),)
+
+    id: Mapped[intpk]
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="SET NULL"), default=None
+    )
+    issuer: Mapped[str] = mapped_column(String(1024))
+    client_id: Mapped[str255]
+    # "registered", "updated", "update_held", "approved", "rejected", ...
+    event: Mapped[str] = mapped_column(String(32))
+    # An operator's username, or "dynamic registration" / "command line".
+    actor: Mapped[str] = mapped_column(String(150))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[created_at]
+
+
+class RegistrationInvitation(Base):
+    """A one-time Dynamic Registration URL an operator hands to one LMS administrator.
+
+    Only the SHA-256 of the secret is stored: the URL is shown once, when it is made. It
+    stands for the operator's approval in advance, so it is single use and expires.
+    """
+
+    __tablename__ = "registration_invitations"
+
+    id: Mapped[intpk]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Who the operator meant it for ("St Mary's Moodle"), shown in the console.
+    note: Mapped[str255] = mapped_column(default="")
+    created_by: Mapped[str] = mapped_column(String(150))
+    created_at: Mapped[created_at]
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="SET NULL"), default=None
+    )
 
 
 class RegistrationPolicy(Base):

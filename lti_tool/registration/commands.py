@@ -41,7 +41,7 @@ def _chosen(
 @click.option("--issuer", default=None)
 @click.option("--client-id", default=None)
 def check(registration_id: int | None, issuer: str | None, client_id: str | None) -> None:
-    """Fetch each platform's keys and request a grade token; say what works and what does not.
+    """Fetch each platform's keys, request grade and roster (NRPS) tokens; say what works.
 
     Without options, checks every registration. Exits 1 when a problem was found.
     """

@@ -29,25 +29,29 @@ from sqlalchemy.orm import Session
 from lti_tool import protocol
 from lti_tool.models import Registration
 from lti_tool.models.admin import RegistrationRecord
-from lti_tool.platforms import DuplicatePlatform, create_platform
+from lti_tool.platforms import DuplicatePlatform, create_platform, find_platform
 from lti_tool.registration.errors import (
     DuplicateRegistration,
+    InvitationInvalid,
     MissingRegistrationParameters,
     RegistrationRefused,
     RegistrationTokenRefused,
 )
+from lti_tool.registration.invitations import spend_invitation, usable_invitation
 from lti_tool.registration.outbound import Outbound, OutboundError, error_text, origin
 from lti_tool.registration.platform_config import (
     PlatformConfiguration,
     fetch_platform_configuration,
 )
 from lti_tool.registration.policy import registration_policy
+from lti_tool.registration.reregistration import update_registration
 from lti_tool.registration.services import ServiceLine, service_status
 from lti_tool.registration.tool_profile import (
     ToolProfile,
     client_metadata,
     deep_linking_placements,
 )
+from lti_tool.registration.trust import base_reasons, issuer_conflict, registrations_of_issuer
 
 SCOPE_NAMES = {
     protocol.SCOPE_SCORE: "send scores to the gradebook",
@@ -56,10 +60,6 @@ SCOPE_NAMES = {
     protocol.SCOPE_RESULT_READONLY: "read results",
     protocol.SCOPE_NRPS: "read the course roster",
 }
-APPROVAL_BY_POLICY = (
-    "The tool's operator reviews every new LMS before it goes live; launches are refused "
-    "until then."
-)
 
 
 @dataclass(frozen=True)
@@ -70,12 +70,20 @@ class RegistrationPlan:
     requested_scopes: list[str]
     unavailable_scopes: list[str]
     placements: list[str]
-    # Registrations the tool already has for this issuer (a second one is allowed, e.g.
-    # a test and a live tool in one Moodle, but the administrator should know).
+    # Registrations the tool already has for this LMS (a second one is allowed, e.g.
+    # a test and a live tool in one Moodle, but it waits for the operator: trust.py).
     existing: list[Registration]
-    pending_reason: str | None
+    # Why it will wait for an operator, as far as is known before the LMS names the
+    # client ID (trust.base_reasons); the issuer rule is applied once it has.
+    reasons: list[str]
     trust_new_deployments: bool
+    # The secret of the operator's invitation the administrator came with, if any.
+    invitation: str | None = None
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def pending_reason(self) -> str | None:
+        return " ".join(self.reasons) or None
 
     def metadata(self, profile: ToolProfile) -> dict[str, Any]:
         return client_metadata(
@@ -95,6 +103,10 @@ class RegistrationOutcome:
     services: list[ServiceLine]
     pending_reason: str | None
     placements: list[str]
+    # A re-registration of a client ID the tool had (Moodle's "Update").
+    updated: bool = False
+    # ... whose new keys or endpoints wait for an operator (the old ones still serve).
+    update_held: bool = False
 
 
 def _require(value: str | None, name: str) -> str:
@@ -124,7 +136,13 @@ def plan_registration(
     profile: ToolProfile,
     openid_configuration: str | None,
     registration_token: str | None,
+    *,
+    production: bool = False,
+    invitation: str | None = None,
 ) -> RegistrationPlan:
+    if invitation is not None:
+        # Checked before anything is fetched: a spent link should say so at once.
+        usable_invitation(session, invitation)
     url = _require(openid_configuration, "openid_configuration")
     token = _require(registration_token, "registration_token")
     platform = fetch_platform_configuration(outbound, url, token)
@@ -149,24 +167,27 @@ def plan_registration(
             + ". The tool works without them, with less done for you."
         )
     existing = _registrations_of_the_same_lms(session, platform)
-    if existing:
+    if existing or registrations_of_issuer(session, platform.issuer):
         warnings.append(
-            f"The tool already has {len(existing)} registration(s) for this LMS. Registering "
-            "again adds another one; if you meant to repair the old one, ask the tool's "
-            "operator instead."
+            f"The tool already has {len(existing) or 'a'} registration(s) for this LMS. If your "
+            'LMS is updating that registration (Moodle\'s "Update"), the tool updates it in '
+            "place; a new registration for the same LMS waits for the tool operator's approval."
         )
     policy = registration_policy(session)
-    reasons = [r for r in (platform.issuer_unverified,) if r]
-    if policy.require_approval:
-        reasons.append(APPROVAL_BY_POLICY)
     return RegistrationPlan(
         platform=platform,
         requested_scopes=requested,
         unavailable_scopes=unavailable,
         placements=placements,
         existing=existing,
-        pending_reason=" ".join(reasons) or None,
+        reasons=base_reasons(
+            issuer_unverified=platform.issuer_unverified,
+            policy_requires_approval=policy.require_approval,
+            production=production,
+            invited=invitation is not None,
+        ),
         trust_new_deployments=policy.trust_new_deployments,
+        invitation=invitation,
         warnings=warnings,
     )
 
@@ -221,8 +242,19 @@ def complete_registration(
     profile: ToolProfile,
     openid_configuration: str | None,
     registration_token: str | None,
+    *,
+    production: bool = False,
+    invitation: str | None = None,
 ) -> RegistrationOutcome:
-    plan = plan_registration(session, outbound, profile, openid_configuration, registration_token)
+    plan = plan_registration(
+        session,
+        outbound,
+        profile,
+        openid_configuration,
+        registration_token,
+        production=production,
+        invitation=invitation,
+    )
     token = _require(registration_token, "registration_token")
     answer = _post_registration(outbound, plan, profile, token)
     client_id = str(answer["client_id"]).strip()
@@ -242,6 +274,45 @@ def complete_registration(
     if isinstance(config_url, str):
         # Canvas: where its admins review (and may trim) what was registered.
         details["canvas_registration_config_url"] = config_url
+    refused = [s for s in plan.requested_scopes if granted is not None and s not in granted]
+    known = find_platform(session, platform.issuer, client_id)
+    if known is not None:
+        # A client ID the tool has, from the platform that issued it: the LMS re-registered
+        # (Moodle 5.1's recommended "Update" when a tool on the same host exists; Canvas
+        # re-installs). It changed that registration in place, so the tool does too.
+        update = update_registration(
+            session,
+            known,
+            {
+                "auth_login_url": platform.authorization_endpoint,
+                "auth_token_url": platform.token_endpoint,
+                "key_set_url": platform.jwks_uri,
+                "product_family": platform.product_family,
+                "deployment_ids": [deployment_id] if deployment_id else [],
+                "requested_scopes": plan.requested_scopes,
+                "platform_version": platform.version,
+                "details": details,
+                **({"granted_scopes": granted} if granted is not None else {}),
+            },
+            reasons=plan.reasons,
+        )
+        return RegistrationOutcome(
+            registration=known,
+            deployment_id=deployment_id,
+            granted_scopes=granted or [],
+            refused_scopes=refused,
+            services=service_status(known),
+            pending_reason=update.pending_reason,
+            placements=plan.placements,
+            updated=True,
+            update_held=update.held,
+        )
+    reasons = list(plan.reasons)
+    conflict = issuer_conflict(
+        registrations_of_issuer(session, platform.issuer), client_id, platform.jwks_uri
+    )
+    if conflict:
+        reasons.append(conflict)
     try:
         registration = create_platform(
             session,
@@ -256,12 +327,14 @@ def complete_registration(
             product_family=platform.product_family,
             auto_approve_deployments=plan.trust_new_deployments,
             granted_scopes=granted,
-            pending_reason=plan.pending_reason,
+            pending_reason=" ".join(reasons) or None,
             openid_configuration_url=platform.url,
             platform_version=platform.version,
             requested_scopes=plan.requested_scopes,
-            details=details,
+            details={**details, "invited": plan.invitation is not None},
         )
+        if plan.invitation is not None:
+            spend_invitation(session, plan.invitation, registration.id)
     except (DuplicatePlatform, IntegrityError) as exc:
         # A concurrent registration of the same client_id loses at the unique constraint.
         session.rollback()
@@ -269,13 +342,15 @@ def complete_registration(
             f"Your LMS registered the tool with client ID {client_id}, which the tool already "
             f"has for {platform.issuer}."
         ) from exc
-    refused = [s for s in plan.requested_scopes if granted is not None and s not in granted]
+    except InvitationInvalid:
+        session.rollback()
+        raise
     return RegistrationOutcome(
         registration=registration,
         deployment_id=deployment_id,
         granted_scopes=granted or [],
         refused_scopes=refused,
         services=service_status(registration),
-        pending_reason=plan.pending_reason,
+        pending_reason=" ".join(reasons) or None,
         placements=plan.placements,
     )

@@ -75,13 +75,24 @@ class RegistrationRefused(RegistrationError):
 
 
 class DuplicateRegistration(RegistrationError):
+    # Only when two registrations of one new client ID race; a re-registration of a known
+    # client ID updates it (``dynamic.update_registration``).
     status = 409
     title = "This LMS is already registered"
     advice = (
-        "The tool kept its existing registration unchanged. Remove the extra tool the LMS "
-        "just created, or ask the tool's operator to delete the old registration first."
+        "Another registration of the same client ID finished first; the tool kept it. "
+        "Nothing else was changed."
     )
 
 
 class StaleRegistrationForm(RegistrationError):
     title = "This registration page is out of date"
+
+
+class InvitationInvalid(RegistrationError):
+    status = 403
+    title = "This invitation link cannot be used"
+    advice = (
+        "Invitation links from the tool's operator work once and expire. Ask the operator "
+        "for a new one, then start the registration again with it. Nothing was registered."
+    )

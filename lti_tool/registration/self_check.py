@@ -1,10 +1,10 @@
 """Self-check of a registered platform: does the tool's side of the trust actually work?
 
 It fetches the platform's key set (launches are verified with it; LTI 1.3 Core §5.1.3) and
-asks the platform's token endpoint for a grade-passback token with the tool's signed
-client assertion (1EdTech Security Framework §4.1, RFC 7523), then says in plain words
-what works and what is misconfigured. Used by ``lti-tool platforms check`` and the
-console's "Check" button. Nothing is stored and no grade is sent.
+asks the platform's token endpoint for a grade-passback token and a roster (NRPS) token
+with the tool's signed client assertion (1EdTech Security Framework §4.1, RFC 7523), then
+says in plain words what works and what is misconfigured. Used by ``lti-tool platforms
+check`` and the console's "Check" button. Nothing is stored and no grade is sent.
 """
 
 from __future__ import annotations
@@ -145,17 +145,60 @@ def client_assertion(registration: Registration, key_store: KeyStore) -> str:
     return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
 
 
+@dataclass(frozen=True)
+class _Service:
+    """One LTI Advantage service the self-check asks a token for, and how to say so."""
+
+    name: str
+    scopes: tuple[str, ...]
+    not_granted: str
+    refused: str
+    unreachable: str
+
+
+SERVICES = (
+    _Service(
+        name="Grade passback",
+        scopes=tuple(protocol.AGS_SCOPES),
+        not_granted="The LMS granted no grade scope, so the tool does not send grades; "
+        "nothing to test.",
+        refused="Enable Assignment and Grade Services for this tool in the LMS, or grades "
+        "stay in the tool.",
+        unreachable="Grades cannot be sent until it answers.",
+    ),
+    # NRPS 2.0 §2.3: the roster is read with its own scope; Moodle ties it to the tool's
+    # "IMS LTI Names and Role Provisioning" setting, Canvas to the developer key's scopes.
+    _Service(
+        name="Course roster (NRPS)",
+        scopes=(protocol.SCOPE_NRPS,),
+        not_granted="The LMS did not grant Names and Role Provisioning; instructors see only "
+        "learners who have opened the activity. Nothing to test.",
+        refused="Enable Names and Role Provisioning for this tool in the LMS (Moodle: 'IMS "
+        "LTI Names and Role Provisioning' in the tool's settings; Canvas: the developer "
+        "key's NRPS scope), or instructors see only learners who opened the activity.",
+        unreachable="The roster cannot be read until it answers.",
+    ),
+)
+
+
 def _check_token(
     registration: Registration, key_store: KeyStore, outbound: Outbound, report: SelfCheckReport
 ) -> None:
+    for service in SERVICES:
+        _check_service_token(registration, key_store, outbound, report, service)
+
+
+def _check_service_token(
+    registration: Registration,
+    key_store: KeyStore,
+    outbound: Outbound,
+    report: SelfCheckReport,
+    service: _Service,
+) -> None:
     granted = registration.granted_scopes
-    scopes = [s for s in protocol.AGS_SCOPES if granted is None or s in granted]
+    scopes = [s for s in service.scopes if granted is None or s in granted]
     if not scopes:
-        report.add(
-            INFO,
-            "Grade passback not granted",
-            "The LMS granted no grade scope, so the tool does not send grades; nothing to test.",
-        )
+        report.add(INFO, f"{service.name} not granted", service.not_granted)
         return
     url = registration.auth_token_url
     form = {
@@ -167,11 +210,7 @@ def _check_token(
     try:
         response = outbound.request("POST", url, data=form)
     except OutboundError as exc:
-        report.add(
-            PROBLEM,
-            "Token endpoint unreachable",
-            f"{exc.reason} Grades cannot be sent until it answers.",
-        )
+        report.add(PROBLEM, "Token endpoint unreachable", f"{exc.reason} {service.unreachable}")
         return
     try:
         body = response.json()
@@ -183,14 +222,14 @@ def _check_token(
         missing = [s for s in scopes if s not in issued]
         report.add(
             OK,
-            "Grade passback",
+            service.name,
             "The LMS accepted the tool's signed request and issued a token for "
-            f"{len(issued)} grade scope(s).",
+            f"{len(issued)} {service.name.lower()} scope(s).",
         )
         if missing:
             report.add(
                 WARNING,
-                "Fewer grade scopes than registered",
+                f"Fewer {service.name.lower()} scopes than registered",
                 "The token does not cover: " + ", ".join(missing) + ".",
             )
         return
@@ -199,9 +238,8 @@ def _check_token(
     if error == "invalid_scope":
         report.add(
             PROBLEM,
-            "Grade scopes refused",
-            f"The LMS refused the grade scopes ({said}). Enable Assignment and Grade Services "
-            "for this tool in the LMS, or grades stay in the tool.",
+            f"{service.name}: scope refused",
+            f"The LMS refused the scope ({said}). {service.refused}",
         )
     elif error in ("invalid_client", "unauthorized_client") or response.status_code == 401:
         report.add(

@@ -104,11 +104,20 @@ def _count_registration_request() -> None:
 
 
 @bp.get("/lti/register")
-def review() -> Response:
+@bp.get("/lti/register/invitation/<invitation>")
+def review(invitation: str | None = None) -> Response:
     _count_registration_request()
     openid_configuration = request.args.get("openid_configuration")
     registration_token = request.args.get("registration_token")
-    plan = plan_registration(db(), outbound(), profile(), openid_configuration, registration_token)
+    plan = plan_registration(
+        db(),
+        outbound(),
+        profile(),
+        openid_configuration,
+        registration_token,
+        production=services().settings.is_production,
+        invitation=invitation,
+    )
     page = render_template(
         "registration/review.html",
         plan=plan,
@@ -117,18 +126,26 @@ def review() -> Response:
         openid_configuration=plan.platform.url,
         registration_token=registration_token,
         form_token=form_token(plan.platform.url, registration_token or ""),
+        form_action=request.path,
     )
     return _framed_by(Response(page), plan.platform.origins)
 
 
 @bp.post("/lti/register")
-def register() -> Response:
+@bp.post("/lti/register/invitation/<invitation>")
+def register(invitation: str | None = None) -> Response:
     _count_registration_request()
     openid_configuration = request.form.get("openid_configuration", "")
     registration_token = request.form.get("registration_token", "")
     _check_form_token(openid_configuration, registration_token)
     outcome = complete_registration(
-        db(), outbound(), profile(), openid_configuration, registration_token
+        db(),
+        outbound(),
+        profile(),
+        openid_configuration,
+        registration_token,
+        production=services().settings.is_production,
+        invitation=invitation,
     )
     # A login tried before the registration existed may have cached "unknown".
     tool_conf = services().tool_conf

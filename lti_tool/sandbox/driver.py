@@ -154,9 +154,15 @@ class SandboxDriver:
     def clear_faults(self) -> None:
         self._hook("DELETE", "/faults")
 
-    def registration_token(self) -> dict[str, str]:
-        """A one-time Dynamic Registration token and the openid_configuration URL."""
-        result: dict[str, str] = self._hook("POST", f"/{self.flavour}/registration_tokens")
+    def registration_token(self, update_client_id: str | None = None) -> dict[str, str]:
+        """A one-time Dynamic Registration token and the openid_configuration URL.
+
+        With ``update_client_id`` the registration updates that tool (Moodle's "Update").
+        """
+        spec = {"update_client_id": update_client_id} if update_client_id else {}
+        result: dict[str, str] = self._hook(
+            "POST", f"/{self.flavour}/registration_tokens", json=spec
+        )
         return result
 
     # The launch --------------------------------------------------------------------------

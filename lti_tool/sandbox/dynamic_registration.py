@@ -12,7 +12,10 @@ Per LMS:
   GET too, may grant fewer scopes than asked (``canvas_dropped_scopes``), returns the granted
   ``scope`` and no deployment_id (the tool learns it at the first launch).
 - Moodle serves its configuration openly, returns the ``deployment_id`` inside the
-  lti-tool-configuration, and reports errors as plain text.
+  lti-tool-configuration, and reports errors as plain text. When a tool on the same host
+  exists, Moodle 5.1 asks "Update / Register as a new external tool" and recommends
+  Update: the tool's registration POST then changes that tool in place (same client_id and
+  deployment) and resets its "Tool configuration usage" to "Show as preconfigured tool".
 Registration tokens are single use and expire after an hour in both.
 """
 
@@ -24,15 +27,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, jsonify, render_template, request
+from sqlalchemy import select
 
 from lti_tool.sandbox import vocab
 from lti_tool.sandbox.errors import ServiceError
 from lti_tool.sandbox.flavours import Flavour
-from lti_tool.sandbox.models import RegistrationToken, utcnow
+from lti_tool.sandbox.models import RegistrationToken, ToolRegistration, utcnow
 from lti_tool.sandbox.oauth import current_flavour
 from lti_tool.sandbox.paging import with_query
 from lti_tool.sandbox.sandbox import Sandbox, current_sandbox, request_db
-from lti_tool.sandbox.tools import create_registration
+from lti_tool.sandbox.tools import create_registration, update_registration
 
 bp = Blueprint("sandbox_dynamic_registration", __name__)
 
@@ -40,7 +44,9 @@ bp = Blueprint("sandbox_dynamic_registration", __name__)
 MOODLE_AGS_BUNDLE = (vocab.SCOPE_SCORE, vocab.SCOPE_RESULT_READONLY, vocab.SCOPE_LINEITEM_READONLY)
 
 
-def new_registration_token(sandbox: Sandbox, flavour: Flavour) -> RegistrationToken:
+def new_registration_token(
+    sandbox: Sandbox, flavour: Flavour, updates: ToolRegistration | None = None
+) -> RegistrationToken:
     with sandbox.session() as session:
         token = RegistrationToken(
             token=secrets.token_urlsafe(32),
@@ -48,6 +54,7 @@ def new_registration_token(sandbox: Sandbox, flavour: Flavour) -> RegistrationTo
             expires_at=utcnow() + timedelta(seconds=sandbox.settings.registration_token_lifetime),
             used_at=None,
             registration_id=None,
+            updates_registration_id=updates.id if updates is not None else None,
         )
         session.add(token)
     return token
@@ -219,20 +226,27 @@ def register() -> tuple[Response, int]:
             None,
         )
         scopes = granted_scopes(sandbox, flavour, body.get("scope", "").split())
-        registration = create_registration(
-            db,
-            flavour,
-            name=body["client_name"],
-            initiate_login_uri=body["initiate_login_uri"],
-            redirect_uris=body["redirect_uris"],
-            jwks_uri=body["jwks_uri"],
-            target_link_uri=config["target_link_uri"],
-            deep_link_uri=deep_link_uri,
-            scopes=scopes,
-            custom_parameters=config.get("custom_parameters", {}),
-            primary=False,
-            created_via="dynamic",
+        fields: dict[str, Any] = {
+            "name": body["client_name"],
+            "initiate_login_uri": body["initiate_login_uri"],
+            "redirect_uris": body["redirect_uris"],
+            "jwks_uri": body["jwks_uri"],
+            "target_link_uri": config["target_link_uri"],
+            "deep_link_uri": deep_link_uri,
+            "scopes": scopes,
+            "custom_parameters": config.get("custom_parameters", {}),
+        }
+        updating = (
+            db.get(ToolRegistration, token.updates_registration_id)
+            if token.updates_registration_id is not None
+            else None
         )
+        if updating is not None:
+            registration = update_registration(db, updating, **fields)
+        else:
+            registration = create_registration(
+                db, flavour, **fields, primary=False, created_via="dynamic"
+            )
         token.used_at = utcnow()
         token.registration_id = registration.id
         db.commit()
@@ -249,15 +263,47 @@ def register() -> tuple[Response, int]:
     return jsonify(response), 200
 
 
+def _same_host_tools(flavour: Flavour, tool_url: str) -> list[ToolRegistration]:
+    host = urlsplit(tool_url).netloc
+    return [
+        tool
+        for tool in request_db().scalars(
+            select(ToolRegistration)
+            .where(ToolRegistration.flavour == flavour.name)
+            .order_by(ToolRegistration.id)
+        )
+        if urlsplit(tool.initiate_login_uri).netloc == host
+    ]
+
+
 @bp.post("/<any(canvas, moodle):flavour_name>/admin/dynamic-registration")
 def start_dynamic_registration(flavour_name: str) -> str:
-    """The admin's "Register a tool by URL" button: open the tool's page in a frame."""
+    """The admin's "Register a tool by URL" button: open the tool's page in a frame.
+
+    Moodle first asks "Update / Register as a new external tool" when a tool on the same
+    host exists (``choice`` is then ``update:<id>`` or ``new``).
+    """
     sandbox = current_sandbox()
     flavour = current_flavour()
     tool_url = request.form.get("registration_url", "")
     if not _is_url(tool_url):
         raise ServiceError(flavour.name, "registration_url must be an http(s) URL", 400)
-    token = new_registration_token(sandbox, flavour)
+    updates = None
+    if flavour.name == "moodle":
+        same_host = _same_host_tools(flavour, tool_url)
+        choice = request.form.get("choice", "")
+        if same_host and not choice:
+            return render_template(
+                "sandbox/dynamic_registration_choice.html",
+                flavour=flavour,
+                tools=same_host,
+                registration_url=tool_url,
+            )
+        if choice.startswith("update:"):
+            updates = next((t for t in same_host if str(t.id) == choice[7:]), None)
+            if updates is None:
+                raise ServiceError(flavour.name, "the tool to update does not exist", 400)
+    token = new_registration_token(sandbox, flavour, updates)
     start_url = registration_start_url(sandbox, flavour, tool_url, token.token)
     parts = urlsplit(tool_url)
     return render_template(

@@ -239,10 +239,24 @@ def add_tool(flavour_name: str) -> tuple[Response, int]:
 
 @bp.post("/<flavour_name>/registration_tokens")
 def add_registration_token(flavour_name: str) -> tuple[Response, int]:
-    """A one-time Dynamic Registration token, as the admin page would create."""
+    """A one-time Dynamic Registration token, as the admin page would create.
+
+    ``{"update_client_id": …}`` makes it Moodle's "Update" of that tool.
+    """
     sandbox = current_sandbox()
     flavour = flavour_named(flavour_name)
-    token = new_registration_token(sandbox, flavour)
+    spec = request.get_json(silent=True) or {}
+    updates = None
+    if isinstance(spec, dict) and spec.get("update_client_id"):
+        updates = request_db().scalar(
+            select(ToolRegistration).where(
+                ToolRegistration.flavour == flavour.name,
+                ToolRegistration.client_id == str(spec["update_client_id"]),
+            )
+        )
+        if updates is None:
+            return _bad_request(f"no tool with client_id {spec['update_client_id']!r}")
+    token = new_registration_token(sandbox, flavour, updates)
     return (
         jsonify(
             registration_token=token.token,

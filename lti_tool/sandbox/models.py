@@ -303,3 +303,8 @@ class RegistrationToken(SandboxBase):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("tool_registration.id"))
+    # Moodle's "Update" (offered when a tool on the same host exists): the registration
+    # POST made with this token changes this tool in place and answers with its client_id.
+    updates_registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tool_registration.id"), default=None
+    )

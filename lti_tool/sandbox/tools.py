@@ -52,6 +52,20 @@ def _as_registered(registration: ToolRegistration) -> RegisteredTool:
     )
 
 
+def update_registration(
+    session: Session, registration: ToolRegistration, **fields: Any
+) -> ToolRegistration:
+    """Moodle's "Update": the same tool type (client_id, deployment) with what the tool sent.
+
+    Moodle also resets "Tool configuration usage" to "Show as preconfigured tool"; the
+    sandbox keeps no such setting, so its placements stay as they were.
+    """
+    for attribute, value in fields.items():
+        setattr(registration, attribute, value)
+    session.flush()
+    return registration
+
+
 def create_registration(
     session: Session,
     flavour: Flavour,

@@ -4,7 +4,7 @@ Sign-in throttling and the /lti/login, /lti/register and correction limits count
 one table shared by every worker; each hit is one atomic upsert (lti_tool.limits).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-04 22:30:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

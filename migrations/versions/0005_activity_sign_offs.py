@@ -1,7 +1,7 @@
 """activity sign-offs: a named reviewer's approval of one activity version
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-12-04 22:40:00
 
 An activity version is a demonstration (not valid for credit) until a reviewer signs off its
@@ -16,7 +16,7 @@ from alembic import op
 import lti_tool.db
 
 revision = "0005"
-down_revision = "0001"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -185,22 +185,6 @@ def test_expired_registration_token_is_refused_and_nothing_is_registered(
     assert all_registrations(console_services) == before
 
 
-def test_duplicate_client_id_is_refused_and_the_existing_registration_is_kept(
-    console_tool: Served, console_services: ToolServices, rogue: RoguePlatform
-) -> None:
-    rogue.registration_answer = {"client_id": "always-the-same"}
-    assert register(console_tool.base_url, rogue.token()).status_code == 200
-
-    review = open_registration(console_tool.base_url, rogue.token())
-    assert "already has 1 registration(s) for this LMS" in review.text
-    page = press_register(review)
-
-    assert page.status_code == 409
-    assert "already registered" in page.text
-    assert "always-the-same" in page.text
-    assert registrations_of(console_services, rogue.base_url) == 1
-
-
 def test_registration_answer_without_a_client_id_stores_nothing(
     console_tool: Served, console_services: ToolServices, rogue: RoguePlatform
 ) -> None:

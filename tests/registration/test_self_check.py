@@ -10,6 +10,7 @@ import requests
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from lti_tool import protocol
 from lti_tool.db import transaction
 from lti_tool.extensions import ToolServices
 from lti_tool.models import Registration
@@ -69,6 +70,7 @@ def test_self_check_of_the_sandbox_platforms_finds_nothing_wrong(
         assert report.healthy, report.findings
         assert levels(report)["Public keys"] == OK
         assert levels(report)["Grade passback"] == OK
+        assert levels(report)["Course roster (NRPS)"] == OK
 
 
 def test_self_check_says_plainly_that_the_key_set_url_is_wrong(
@@ -192,3 +194,32 @@ def test_platforms_check_command_refuses_an_unknown_platform(
 
     assert result.exit_code == 2
     assert "no such platform registration" in result.output
+
+
+def test_self_check_asks_for_the_roster_and_says_when_the_lms_refuses_it(
+    console_services: ToolServices, console_tool: Served, lms: Any
+) -> None:
+    """Issue 11 §5: NRPS is checked too. This Canvas enabled grades but not the roster."""
+    driver = lms.driver("canvas")
+    tool = driver.register_tool(
+        tool_base_url=console_tool.base_url, scopes=list(protocol.AGS_SCOPES), primary=False
+    )
+    details = lms.driver("canvas", client_id=tool["client_id"]).platform_registration()
+    with transaction(console_services.session_factory) as session:
+        registration = create_platform(
+            session,
+            issuer=details["issuer"],
+            client_id=details["client_id"],
+            auth_login_url=details["auth_login_url"],
+            auth_token_url=details["auth_token_url"],
+            key_set_url=details["key_set_url"],
+            source="console",
+        )
+        registration_id = registration.id
+
+    report = self_check(console_services, registration_id)
+
+    assert levels(report)["Grade passback"] == OK
+    assert levels(report)["Course roster (NRPS): scope refused"] == PROBLEM
+    detail = next(f.detail for f in report.findings if f.title.startswith("Course roster"))
+    assert "Names and Role Provisioning" in detail

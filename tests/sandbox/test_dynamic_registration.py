@@ -187,7 +187,9 @@ def test_admin_page_opens_the_tool_registration_url_with_configuration_and_token
 ) -> None:
     response = requests.post(
         f"{driver.base_url}/{driver.flavour}/admin/dynamic-registration",
-        data={"registration_url": f"{standin.base_url}/lti/register?lang=en"},
+        # Moodle asks "Update / Register as a new external tool" when a tool on the same
+        # host exists (earlier tests registered this stand-in): answer it up front.
+        data={"registration_url": f"{standin.base_url}/lti/register?lang=en", "choice": "new"},
         timeout=5,
     )
 
