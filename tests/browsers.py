@@ -119,7 +119,7 @@ def test_failed(request: pytest.FixtureRequest) -> bool:
 def traced(context: Any, request: pytest.FixtureRequest) -> Iterator[None]:
     """Playwright tracing for the context; the trace is kept only when the test failed.
 
-    Open one with ``playwright show-trace test-artifacts/traces/<test>.zip``: every
+    Open one with ``.venv/bin/playwright show-trace test-artifacts/traces/<test>.zip``: every
     request, frame navigation, console message and DOM snapshot with its time.
     """
     context.tracing.start(snapshots=True, screenshots=False)

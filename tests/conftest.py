@@ -215,3 +215,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In CI only, a failed browser test runs once more (Playwright's own CI default).
+
+    The run's summary names each rerun ("R" in the progress line, "N rerun" at the end) and
+    the failed try keeps its Playwright trace, so a retry never hides a cause.
+    """
+    if not os.environ.get("CI"):
+        return
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.flaky(reruns=1))
