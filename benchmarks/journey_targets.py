@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections import Counter
 from pathlib import Path
 from typing import IO, Any
@@ -110,7 +111,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 6
     raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
 
 
-class Watcher:
+class Watcher(ABC):
     """Samples a connection count in a thread; ``peaks`` keeps each series' maximum."""
 
     interval = 0.05
@@ -120,8 +121,9 @@ class Watcher:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True, name="watcher")
 
+    @abstractmethod
     def sample(self) -> dict[str, int]:
-        raise NotImplementedError
+        """The current value of each series."""
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
@@ -194,7 +196,7 @@ class PgActivity(Watcher):
         return peaks
 
 
-class Target:
+class Target(ABC):
     """Processes started for one run; ``stop`` ends them (and only them) and their groups."""
 
     name = ""
@@ -228,8 +230,9 @@ class Target:
         self.processes.append(process)
         return process
 
+    @abstractmethod
     def start(self) -> None:
-        raise NotImplementedError
+        """Start the target's processes and wait until they answer."""
 
     def stop(self) -> None:
         for process in reversed(self.processes):

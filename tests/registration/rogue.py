@@ -7,7 +7,7 @@ Its OpenID configuration is right by default (issuer = its own address); a test 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from flask import Flask, jsonify, request
@@ -67,9 +67,11 @@ class RoguePlatform:
         return {"openid_configuration": self.configuration_url, "registration_token": "any-token"}
 
 
-@pytest.fixture
-def rogue() -> Iterator[RoguePlatform]:
-    platform = RoguePlatform()
+_Platform = TypeVar("_Platform", bound=RoguePlatform)
+
+
+def served_platform(platform: _Platform) -> Iterator[_Platform]:
+    """Serve ``platform`` on loopback for one test; it learns its own address first."""
 
     def build(base_url: str) -> Flask:
         platform.base_url = base_url
@@ -78,3 +80,8 @@ def rogue() -> Iterator[RoguePlatform]:
     served: Served = serve_briefly("127.0.0.1", build)
     yield platform
     served.stop()
+
+
+@pytest.fixture
+def rogue() -> Iterator[RoguePlatform]:
+    yield from served_platform(RoguePlatform())

@@ -18,9 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import jsonify
 
 from lti_tool import protocol
-from tests.conftest import Served
-from tests.registration.fixtures import serve_briefly
-from tests.registration.rogue import RoguePlatform
+from tests.registration.rogue import RoguePlatform, served_platform
 
 KID = "attacker-key"
 
@@ -93,12 +91,4 @@ class Attacker(RoguePlatform):
 
 @pytest.fixture
 def attacker() -> Iterator[Attacker]:
-    platform = Attacker()
-
-    def build(base_url: str) -> Any:
-        platform.base_url = base_url
-        return platform.app
-
-    served: Served = serve_briefly("127.0.0.1", build)
-    yield platform
-    served.stop()
+    yield from served_platform(Attacker())
