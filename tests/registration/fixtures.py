@@ -153,6 +153,9 @@ class Lms:
         return SandboxDriver(self.base_url, flavour, client_id=client_id)
 
 
+_LMS_PORTS_USED: set[int] = set()
+
+
 @pytest.fixture
 def make_lms(tmp_path: Path) -> Iterator[Any]:
     started: list[Served] = []
@@ -171,7 +174,18 @@ def make_lms(tmp_path: Path) -> Iterator[Any]:
                 )
             )
 
-        served = serve_briefly("localhost", build)
+        # Moodle's issuer is its wwwroot (host and port): a port an earlier LMS of this
+        # session had would make this one the same issuer as that LMS's registrations,
+        # which still sit in the shared database (a second registration for an issuer waits
+        # for approval). Take a port no LMS of the session has had.
+        while True:
+            served = serve_briefly("localhost", build)
+            port = served.server.server_port
+            if port not in _LMS_PORTS_USED:
+                break
+            served.stop()
+            sandbox_of(served.app).dispose()
+        _LMS_PORTS_USED.add(port)
         started.append(served)
         return Lms(served)
 
