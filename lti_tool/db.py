@@ -94,6 +94,11 @@ def make_engine(database_url: str, pool_size: int = 5) -> Engine:
     return create_engine(database_url, pool_pre_ping=True, **pooling)
 
 
+def insert_for(session: Session) -> Any:
+    """The dialect's ``insert`` (it has ``on_conflict_do_nothing`` on PostgreSQL and SQLite)."""
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 def find_or_create(
     session: Session,
     model: type[_Row],
@@ -111,10 +116,10 @@ def find_or_create(
     query = select(model).filter_by(**natural_key)
     found = session.scalar(query)
     if found is None:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         session.execute(
-            insert(model).values(**natural_key, **(defaults or {})).on_conflict_do_nothing()
+            insert_for(session)(model)
+            .values(**natural_key, **(defaults or {}))
+            .on_conflict_do_nothing()
         )
         found = session.scalar(query)
         assert found is not None, f"{model.__name__} {natural_key} vanished after its insert"

@@ -3,13 +3,28 @@ PostgreSQL (the session's database was created by ``lti-tool db upgrade``'s code
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 
 import lti_tool.models  # noqa: F401  (every table on the metadata)
 import lti_tool.pii  # noqa: F401
-from lti_tool.db import Base
+from lti_tool.db import Base, utcnow
+from lti_tool.migrate import alembic_config
+from lti_tool.models import (
+    ActivityVersion,
+    Deployment,
+    Launch,
+    Participation,
+    ParticipationPlacement,
+    Registration,
+    ResourceLink,
+    User,
+)
 
 
 def test_migrated_schema_matches_the_models(database_url: str) -> None:
@@ -21,3 +36,85 @@ def test_migrated_schema_matches_the_models(database_url: str) -> None:
     finally:
         engine.dispose()
     assert differences == []
+
+
+def test_placements_are_filled_from_participations_and_launches(tmp_path: Path) -> None:
+    """Revision 0006 remembers every placement a learner already came through, so an upgrade
+    keeps sending each of them the learner's score (issue 11)."""
+    url = f"sqlite:///{tmp_path / 'upgrade.db'}"
+    command.upgrade(alembic_config(url), "0005")
+    engine = create_engine(url)
+    now = utcnow()
+    with Session(engine) as session, session.begin():
+        registration = Registration(
+            issuer="https://lms.example.edu",
+            client_id="c",
+            auth_login_url="https://lms.example.edu/auth",
+            auth_token_url="https://lms.example.edu/token",
+            key_set_url="https://lms.example.edu/jwks",
+        )
+        session.add(registration)
+        session.flush()
+        deployment = Deployment(registration_id=registration.id, deployment_id="d")
+        user = User(issuer=registration.issuer, sub="learner-1")
+        other = User(issuer=registration.issuer, sub="learner-2")
+        version = ActivityVersion(slug="cd", content_hash="h", title="CD")
+        session.add_all([deployment, user, other, version])
+        session.flush()
+        links = [
+            ResourceLink(
+                registration_id=registration.id, resource_link_id=f"l{n}", activity_slug=slug
+            )
+            for n, slug in enumerate(["cd", "cd", "cd", "other"])
+        ]
+        session.add_all(links)
+        session.flush()
+        mine = Participation(
+            user_id=user.id,
+            activity_slug="cd",
+            activity_version_id=version.id,
+            resource_link_pk=links[0].id,
+        )
+        theirs = Participation(
+            user_id=other.id,
+            activity_slug="cd",
+            activity_version_id=version.id,
+            resource_link_pk=links[2].id,
+        )
+        session.add_all([mine, theirs])
+        session.flush()
+        for n, (who, link) in enumerate([(user, 0), (user, 1), (user, 1), (user, 3), (other, 1)]):
+            session.add(
+                Launch(
+                    id=f"launch-{n}",
+                    registration_id=registration.id,
+                    deployment_pk=deployment.id,
+                    user_id=who.id,
+                    resource_link_pk=links[link].id,
+                    message_type="LtiResourceLinkRequest",
+                    role="learner",
+                    expires_at=now,
+                )
+            )
+        ids = {"mine": mine.id, "theirs": theirs.id, "links": [link.id for link in links]}
+    command.upgrade(alembic_config(url), "0006")
+    with Session(engine) as session:
+        found = set(
+            (row[0], row[1])
+            for row in session.execute(
+                select(
+                    ParticipationPlacement.participation_id,
+                    ParticipationPlacement.resource_link_pk,
+                )
+            )
+        )
+    engine.dispose()
+    link = ids["links"]
+    # Learner 1: the placement on the participation and the second link launched (twice);
+    # the link to another activity is not a placement of this participation.
+    assert found == {
+        (ids["mine"], link[0]),
+        (ids["mine"], link[1]),
+        (ids["theirs"], link[2]),
+        (ids["theirs"], link[1]),
+    }

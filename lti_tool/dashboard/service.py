@@ -121,14 +121,20 @@ def _issued_certificates(session: Session, participation_ids: Sequence[int]) -> 
     return issued
 
 
-def _deliveries(session: Session, participation_ids: Sequence[int]) -> dict[int, GradeDelivery]:
-    """The latest score of each participation still in force (superseded ones are history)."""
+def _deliveries(
+    session: Session, participation_ids: Sequence[int], resource_link_pk: int | None
+) -> dict[int, GradeDelivery]:
+    """The latest score of each participation still in force for this placement's column
+    (superseded ones are history; other placements' columns have their own dashboards)."""
     latest: dict[int, ScoreOutbox] = {}
+    if resource_link_pk is None:
+        return {}
     for chunk in _chunks(participation_ids):
         rows = session.scalars(
             select(ScoreOutbox)
             .where(
                 ScoreOutbox.participation_id.in_(chunk),
+                ScoreOutbox.resource_link_pk == resource_link_pk,
                 ScoreOutbox.status != OutboxStatus.SUPERSEDED,
             )
             .order_by(ScoreOutbox.id)
@@ -151,9 +157,10 @@ def _deliveries(session: Session, participation_ids: Sequence[int]) -> dict[int,
 
 
 def _progress(
-    session: Session, user_ids: Sequence[int], activity_slug: str
+    session: Session, user_ids: Sequence[int], activity_slug: str, resource_link_pk: int | None
 ) -> dict[int, tuple[LearnerProgress, Fraction | None, Fraction | None, GradeDelivery | None]]:
-    """Per user id: progress facts, best pre-test, best post-test, grade delivery."""
+    """Per user id: progress facts, best pre-test, best post-test, grade delivery to the
+    placement ``resource_link_pk``."""
     participations: dict[int, Participation] = {}
     for chunk in _chunks(user_ids):
         for participation in session.scalars(
@@ -187,7 +194,7 @@ def _progress(
             )
         )
     certified = _issued_certificates(session, ids)
-    deliveries = _deliveries(session, ids)
+    deliveries = _deliveries(session, ids, resource_link_pk)
     found = {}
     for participation_id, participation in participations.items():
         posttests = scores.get((participation_id, POSTTEST), [])
@@ -243,7 +250,9 @@ def build_dashboard(
                 select(User).where(User.issuer == issuer, User.sub.in_(chunk))
             )
         )
-    progress = _progress(session, [user.id for user in users.values()], slug)
+    progress = _progress(
+        session, [user.id for user in users.values()], slug, link.id if link else None
+    )
     rows = []
     for sub in subs:
         member, user = members.get(sub), users.get(sub)

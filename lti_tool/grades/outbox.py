@@ -31,13 +31,15 @@ from sqlalchemy.orm import Session
 from lti_tool import protocol
 from lti_tool.db import utcnow
 from lti_tool.grades import payloads
-from lti_tool.models import Attempt, Participation, ResourceLink
+from lti_tool.models import Attempt, Participation, ParticipationPlacement, ResourceLink
 from lti_tool.models.grades import GradeLineItem, OutboxStatus, ScoreOutbox
 
 log = logging.getLogger("lti_tool.grades")
 
 POSTTEST = "posttest"
 COMPLETED_EVENT = "completed"
+# A placement the learner launched for the first time, after scoring elsewhere.
+PLACEMENT_JOINED_EVENT = "placement"
 
 # Dispatchers in this process wait on these events between polls; a commit that enqueued a
 # score sets them so the inline worker sends it at once. Other processes simply poll.
@@ -78,34 +80,94 @@ def best_posttest_fraction(
 
 def enqueue_for_posttest(
     session: Session, participation: Participation, attempt: Attempt
-) -> ScoreOutbox | None:
-    """Queue the best post-test percentage after ``attempt`` was submitted."""
-    progress = (
-        protocol.ACTIVITY_PROGRESS_COMPLETED
-        if participation.evaluation_completed_at is not None
-        else protocol.ACTIVITY_PROGRESS_SUBMITTED
-    )
-    return _enqueue(
-        session, participation, f"{POSTTEST}:{attempt.public_id}", progress, just_submitted=attempt
-    )
+) -> list[ScoreOutbox]:
+    """Queue the best post-test percentage after ``attempt`` was submitted, for every
+    placement the learner came through."""
+    return [
+        row
+        for link in _grade_targets(session, participation)
+        if (
+            row := _enqueue(
+                session,
+                participation,
+                link,
+                f"{POSTTEST}:{attempt.public_id}",
+                _progress(participation),
+                just_submitted=attempt,
+            )
+        )
+        is not None
+    ]
 
 
-def enqueue_completion(session: Session, participation: Participation) -> ScoreOutbox | None:
+def enqueue_completion(session: Session, participation: Participation) -> list[ScoreOutbox]:
     """Queue activityProgress Completed (with the best score) when the journey ends."""
-    return _enqueue(session, participation, COMPLETED_EVENT, protocol.ACTIVITY_PROGRESS_COMPLETED)
+    return [
+        row
+        for link in _grade_targets(session, participation)
+        if (
+            row := _enqueue(
+                session,
+                participation,
+                link,
+                COMPLETED_EVENT,
+                protocol.ACTIVITY_PROGRESS_COMPLETED,
+            )
+        )
+        is not None
+    ]
 
 
-def _grade_target(session: Session, participation: Participation) -> ResourceLink | None:
-    """The placement whose line item takes the score, if the launch offered AGS at all."""
-    if participation.resource_link_pk is None:
+def enqueue_for_new_placement(
+    session: Session, participation: Participation, link: ResourceLink
+) -> ScoreOutbox | None:
+    """A learner launched through a placement for the first time: its column gets the
+    learner's current state, when there is one to report (a submitted post-test)."""
+    if best_posttest_fraction(session, participation) is None:
         return None
-    link = session.get(ResourceLink, participation.resource_link_pk)
-    if link is None or not (link.lineitem_url or link.lineitems_url):
+    if not _takes_scores(link):
         return None
+    return _enqueue(session, participation, link, PLACEMENT_JOINED_EVENT, _progress(participation))
+
+
+def _progress(participation: Participation) -> str:
+    if participation.evaluation_completed_at is not None:
+        return protocol.ACTIVITY_PROGRESS_COMPLETED
+    return protocol.ACTIVITY_PROGRESS_SUBMITTED
+
+
+def _takes_scores(link: ResourceLink) -> bool:
+    """Whether the placement offered AGS with the score scope (else no grade is sent)."""
+    if not (link.lineitem_url or link.lineitems_url):
+        return False
     if protocol.SCOPE_SCORE not in (link.ags_scopes or []):
         log.info("resource link %s: the platform granted no score scope; no grade sent", link.id)
-        return None
-    return link
+        return False
+    return True
+
+
+def _grade_targets(session: Session, participation: Participation) -> list[ResourceLink]:
+    """Every placement the learner launched this activity through that takes scores.
+
+    Progress is per activity, so each of the learner's placements shows the same best score
+    and completion (docs/grades.md, "One score per placement"). The placement the learner
+    last came through is always one of them.
+    """
+    link_pks = set(
+        session.scalars(
+            select(ParticipationPlacement.resource_link_pk).where(
+                ParticipationPlacement.participation_id == participation.id
+            )
+        )
+    )
+    if participation.resource_link_pk is not None:
+        link_pks.add(participation.resource_link_pk)
+    if not link_pks:
+        return []
+    links = session.scalars(
+        select(ResourceLink).where(ResourceLink.id.in_(link_pks)).order_by(ResourceLink.id)
+    )
+    return [link for link in links if _takes_scores(link)]
 
 
 def score_pair_key(user_id: int, line_item_url: str | None, resource_link_pk: int) -> str:
@@ -129,13 +191,13 @@ def _resolved_line_item(session: Session, resource_link_pk: int) -> str | None:
 def _enqueue(
     session: Session,
     participation: Participation,
+    link: ResourceLink,
     event_key: str,
     activity_progress: str,
     just_submitted: Attempt | None = None,
 ) -> ScoreOutbox | None:
-    link = _grade_target(session, participation)
-    if link is None:
-        return None
+    # One row per fact and placement: the fact's key names the placement it goes to.
+    event_key = f"{event_key}@{link.id}"
     existing = session.scalar(
         select(ScoreOutbox).where(
             ScoreOutbox.participation_id == participation.id, ScoreOutbox.event_key == event_key

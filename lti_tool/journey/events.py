@@ -1,9 +1,10 @@
-"""The audit trail of a journey, and the two moments other packages act on.
+"""The audit trail of a journey, and the three moments other packages act on.
 
 Accreditors ask providers to show, for six years, what each learner did and when: every step
-appends an ``AuditEvent`` (never updated). ``posttest_submitted`` and ``journey_completed``
-are the hooks for the rest of the tool: the grades package adds its score outbox write to
-them, so keep each one function with this signature and call them exactly once per fact.
+appends an ``AuditEvent`` (never updated). ``posttest_submitted``, ``journey_completed`` and
+``placement_joined`` are the hooks for the rest of the tool: the grades package adds its score
+outbox write to them, so keep each one function with this signature and call them exactly
+once per fact.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.course import display_percent
 from lti_tool.db import utcnow
-from lti_tool.models import Attempt, AuditEvent, Participation
+from lti_tool.models import Attempt, AuditEvent, Participation, ResourceLink
 
 DISCLOSURES_ACKNOWLEDGED = "disclosures_acknowledged"
 PRETEST_TAKEN = "pretest_taken"
@@ -82,3 +83,11 @@ def journey_completed(session: Session, participation: Participation) -> None:
     from lti_tool.grades.outbox import enqueue_completion
 
     enqueue_completion(session, participation)
+
+
+def placement_joined(session: Session, participation: Participation, link: ResourceLink) -> None:
+    """The learner launched the activity through a placement for the first time (after
+    starting it through another): that placement's column gets their current state."""
+    from lti_tool.grades.outbox import enqueue_for_new_placement
+
+    enqueue_for_new_placement(session, participation, link)

@@ -23,10 +23,11 @@ from lti_tool.course import (
     Score,
     credit_unavailable,
 )
-from lti_tool.db import find_or_create
+from lti_tool.db import find_or_create, insert_for
+from lti_tool.journey import events
 from lti_tool.journey.errors import ActivityNotChosen, ActivityUnavailable, NoResourceLink
 from lti_tool.launch.context import LaunchContext
-from lti_tool.models import ActivityVersion, Attempt, Participation
+from lti_tool.models import ActivityVersion, Attempt, Participation, ParticipationPlacement
 
 PRETEST = "pretest"
 POSTTEST = "posttest"
@@ -128,10 +129,25 @@ def open_journey(session: Session, launch: LaunchContext, now: datetime) -> Jour
             user_id=launch.user.id,
             activity_slug=slug,
         )
+        record_placement(session, participation, link.id)
     elif participation.resource_link_pk != link.id:
-        # Scores go to the line item of the placement the learner last came through.
+        # The placement the learner last came through (certificates and records name it).
         participation.resource_link_pk = link.id
+        if record_placement(session, participation, link.id):
+            events.placement_joined(session, participation, link)
     version = participation.activity_version
     activity = activity_for_version(version)
     progress = progress_of(participation, activity)
     return Journey(launch, participation, version, activity, progress, now)
+
+
+def record_placement(session: Session, participation: Participation, resource_link_pk: int) -> bool:
+    """Remember that the learner came through this placement; True the first time only
+    (two tabs launching at once record it once)."""
+    inserted = session.execute(
+        insert_for(session)(ParticipationPlacement)
+        .values(participation_id=participation.id, resource_link_pk=resource_link_pk)
+        .on_conflict_do_nothing()
+        .returning(ParticipationPlacement.id)
+    ).scalar()
+    return inserted is not None

@@ -22,6 +22,7 @@ from lti_tool.models.course import (
     AuditEvent,
     EvaluationResponse,
     Participation,
+    ParticipationPlacement,
 )
 from lti_tool.models.grades import GradeLineItem, PlatformAccessToken, ScoreOutbox
 from lti_tool.models.identity import Context, ResourceLink, User
@@ -57,6 +58,7 @@ __all__ = [
     "LtiStorageEntry",
     "Operator",
     "Participation",
+    "ParticipationPlacement",
     "RateCounter",
     "PlatformAccessToken",
     "PlatformKeySet",

@@ -98,6 +98,27 @@ class Participation(Base):
     )
 
 
+class ParticipationPlacement(Base):
+    """A placement (resource link) through which the learner launched this participation.
+
+    Progress is per activity, across placements, so every placement the learner came
+    through gets the learner's current best score and completion in its own gradebook
+    column: sent when the learner first launches through it, and whenever they change.
+    """
+
+    __tablename__ = "participation_placements"
+    __table_args__ = (UniqueConstraint("participation_id", "resource_link_pk"),)
+
+    id: Mapped[intpk]
+    participation_id: Mapped[int] = mapped_column(
+        ForeignKey("participations.id", ondelete="CASCADE")
+    )
+    resource_link_pk: Mapped[int] = mapped_column(
+        ForeignKey("resource_links.id", ondelete="CASCADE"), index=True
+    )
+    first_launched_at: Mapped[created_at]
+
+
 class Attempt(Base):
     """A pre-test or post-test attempt. Opened when shown (fixing its question order),
     submitted once: a second submit of the same attempt changes nothing."""

@@ -114,8 +114,8 @@ def test_the_same_attempt_reported_twice_queues_one_score(lms: Lms) -> None:
         participation = session.get(Participation, learner.participation_id)
         assert participation is not None
         again = enqueue_completion(session, participation)
-    assert first is not None and again is not None and again.id == first.id
-    assert len([row for row in lms.rows() if row.event_key == "completed"]) == 1
+    assert first is not None and [row.id for row in again] == [first.id]
+    assert len([row for row in lms.rows() if row.event_key.startswith("completed@")]) == 1
 
 
 @pytest.mark.parametrize("flavour", ["canvas", "moodle"])
