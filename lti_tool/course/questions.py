@@ -8,7 +8,7 @@ learning objective. Objective indexes and unique ids are checked across the fold
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -38,6 +38,9 @@ class Question(Model):
     choices: tuple[Choice, ...]
     correct: str
     rationale: Text | None = None
+    # Choices that keep the author's position when the others are shuffled for each attempt
+    # ("None of the above", "All of the above", "Both A and B"): keys, e.g. ``[e]``.
+    pinned: tuple[str, ...] = ()
 
     @field_validator("choices", mode="before")
     @classmethod
@@ -62,12 +65,29 @@ class Question(Model):
             raise ValueError(f"{value!r} is not one of the choice keys")
         return value
 
+    @field_validator("pinned")
+    @classmethod
+    def _pinned_are_choices(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        choices = info.data.get("choices")
+        keys = {choice.key for choice in choices} if choices is not None else set()
+        unknown = [key for key in value if key not in keys]
+        if choices is not None and unknown:
+            raise ValueError(f"pinned {', '.join(map(repr, unknown))}: not one of the choice keys")
+        return value
+
     @property
     def choice_keys(self) -> tuple[str, ...]:
         return tuple(choice.key for choice in self.choices)
 
     def choice_text(self, key: str) -> str:
         return next(choice.text for choice in self.choices if choice.key == key)
+
+    def choices_in(self, order: Sequence[str]) -> tuple[Choice, ...]:
+        """The choices in an attempt's shown order (the author's order when none is stored)."""
+        by_key = {choice.key: choice for choice in self.choices}
+        if sorted(order) != sorted(by_key):
+            return self.choices
+        return tuple(by_key[key] for key in order)
 
 
 class QuestionBank(Model):

@@ -120,6 +120,25 @@ def question_order(bank: QuestionBank, attempt_id: str) -> tuple[str, ...]:
     return tuple(sorted(bank.question_ids, key=lambda qid: _position_key(attempt_id, qid)))
 
 
+def choice_order(question: Question, attempt_id: str) -> tuple[str, ...]:
+    """The choice keys in the order this attempt shows them: shuffled, so an author whose
+    source lists the right answer first does not make every key "A", with pinned choices
+    ("None of the above") kept at the author's position."""
+    if not attempt_id:
+        raise ValueError("an attempt id is needed to order choices")
+    movable = sorted(
+        (key for key in question.choice_keys if key not in question.pinned),
+        key=lambda key: _position_key(attempt_id, f"{question.id}\x00{key}"),
+    )
+    shuffled = iter(movable)
+    return tuple(key if key in question.pinned else next(shuffled) for key in question.choice_keys)
+
+
+def choice_orders(bank: QuestionBank, attempt_id: str) -> dict[str, list[str]]:
+    """Every question's shown choice order for an attempt (stored with the attempt)."""
+    return {question.id: list(choice_order(question, attempt_id)) for question in bank.questions}
+
+
 def ordered_questions(bank: QuestionBank, attempt_id: str) -> tuple[Question, ...]:
     by_id = {question.id: question for question in bank.questions}
     return tuple(by_id[qid] for qid in question_order(bank, attempt_id))

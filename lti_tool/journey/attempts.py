@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from lti_tool import course
-from lti_tool.course import QuestionBank, Step, question_order
+from lti_tool.course import QuestionBank, Step, choice_orders, question_order
 from lti_tool.journey import events
 from lti_tool.journey.answers import chosen_answers, draft_answers
 from lti_tool.journey.state import POSTTEST, Journey
@@ -61,6 +61,7 @@ def open_attempt(session: Session, journey: Journey, kind: str) -> Attempt:
         kind=kind,
         number=len(previous) + 1,
         question_order=list(question_order(bank, public_id)),
+        choice_order=choice_orders(bank, public_id),
         answers={},
         opened_at=journey.now,
     )

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from lti_tool import course
 from lti_tool.catalog import open_catalog
-from lti_tool.course import Step
+from lti_tool.course import Question, Step
 from lti_tool.db import utcnow
 from lti_tool.extensions import db, services
 from lti_tool.journey import attempts, events, present, steps
@@ -141,7 +141,10 @@ def _attempt_form(
     bank = attempts.bank_of(journey, attempt.kind)
     questions = [bank.question(question_id) for question_id in attempt.question_order]
     error_links = [
-        (f"{question.id}-{question.choice_keys[0]}", f"Question {number}: choose an answer.")
+        (
+            f"{question.id}-{_first_shown(question, attempt)}",
+            f"Question {number}: choose an answer.",
+        )
         for number, question in enumerate(questions, start=1)
         if question is not None and question.id in missing
     ]
@@ -155,6 +158,11 @@ def _attempt_form(
         missing=missing,
         error_links=error_links,
     )
+
+
+def _first_shown(question: Question, attempt: Attempt) -> str:
+    """The key of the choice the learner sees first (the error summary links to it)."""
+    return question.choices_in(attempt.choice_order.get(question.id, ()))[0].key
 
 
 def _keep_before_submit(save_draft: Callable[[], object]) -> None:
@@ -204,7 +212,10 @@ def attempt_result(attempt_id: str) -> Response | str:
             question = activity.posttest.question(question_id)
             assert question is not None  # the order was drawn from this version's bank
             chosen = attempt.answers.get(question_id)
-            reviews.append((question, chosen, chosen == question.correct))
+            # Letters as the learner saw them: positions in the attempt's shuffled order.
+            shown = question.choices_in(attempt.choice_order.get(question_id, ()))
+            letters = {choice.key: "ABCDE"[n] for n, choice in enumerate(shown)}
+            reviews.append((question, chosen, chosen == question.correct, letters))
     return _render(
         "journey/result.html",
         journey,

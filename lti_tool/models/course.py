@@ -135,6 +135,9 @@ class Attempt(Base):
     kind: Mapped[str] = mapped_column(String(16))  # "pretest" | "posttest"
     number: Mapped[int]
     question_order: Mapped[list[Any]] = mapped_column(default=list)
+    # Question id -> choice keys in the order shown (shuffled per attempt); empty for
+    # attempts from before shuffling, which showed the author's order.
+    choice_order: Mapped[dict[str, Any]] = mapped_column(default=dict)
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     correct: Mapped[int | None] = mapped_column(default=None)
     total: Mapped[int | None] = mapped_column(default=None)

@@ -13,6 +13,8 @@ from lti_tool.course import (
     Score,
     UnknownQuestion,
     best_score,
+    choice_order,
+    choice_orders,
     display_percent,
     is_passing,
     ordered_questions,
@@ -130,3 +132,55 @@ def test_ordered_questions_keep_their_choices_in_place(mini):
     questions = ordered_questions(mini.posttest, "attempt-1")
     assert {q.id for q in questions} == set(mini.posttest.question_ids)
     assert all(q.choice_keys[:4] == ("a", "b", "c", "d") for q in questions)
+
+
+def first_is_right(pinned: tuple[str, ...] = ()) -> QuestionBank:
+    """Ten questions written as some sources list them: the right answer always first."""
+    return QuestionBank.model_validate(
+        {
+            "questions": [
+                {
+                    "id": f"q-{n:02d}",
+                    "objective": 1,
+                    "stem": f"Question {n}",
+                    "choices": {"a": "Right", "b": "B", "c": "C", "d": "D", "e": "None of these"},
+                    "correct": "a",
+                    "pinned": list(pinned),
+                }
+                for n in range(1, 11)
+            ]
+        }
+    )
+
+
+def test_an_answer_key_written_all_a_is_shuffled_for_each_attempt():
+    bank = first_is_right()
+    positions = [
+        order.index("a")
+        for n in range(20)
+        for order in map(tuple, choice_orders(bank, f"attempt-{n}").values())
+    ]
+    # 200 shown questions: the right answer lands in every one of the five positions, and
+    # in the first one about a fifth of the time, not always.
+    assert set(positions) == {0, 1, 2, 3, 4}
+    assert positions.count(0) < len(positions) / 2
+
+
+def test_choice_order_is_the_same_on_reload_and_new_on_a_retake():
+    question = first_is_right().questions[0]
+    assert choice_order(question, "attempt-1") == choice_order(question, "attempt-1")
+    retakes = {choice_order(question, f"attempt-{n}") for n in range(10)}
+    assert len(retakes) > 1
+    assert all(sorted(order) == ["a", "b", "c", "d", "e"] for order in retakes)
+
+
+def test_pinned_choices_keep_the_authors_position():
+    bank = first_is_right(pinned=("e",))
+    orders = [tuple(o) for n in range(20) for o in choice_orders(bank, f"attempt-{n}").values()]
+    assert all(order[4] == "e" for order in orders)
+    assert {order.index("a") for order in orders} == {0, 1, 2, 3}
+
+
+def test_a_pinned_key_that_is_not_a_choice_is_refused():
+    with pytest.raises(ValueError, match="pinned 'f': not one of the choice keys"):
+        first_is_right(pinned=("f",))

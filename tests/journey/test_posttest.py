@@ -187,3 +187,35 @@ def test_after_the_attempt_limit_credit_is_closed_but_content_stays_open(
     section = tab.get("/")
     assert section.status == 200 and "/sections/" in section.path
     assert "credit cannot be earned" in section.text
+
+
+def choice_letters(page_html: str, question_id: str) -> list[str]:
+    """The choice keys of one question in the order the page shows them."""
+    import re
+
+    return re.findall(rf'id="{question_id}-([a-e])"', page_html)
+
+
+def test_choices_are_shown_in_the_attempts_stored_order_which_survives_a_pause(
+    launch: LaunchFactory,
+) -> None:
+    tab = launch()
+    begin(tab)
+    read_all_sections(tab)
+    first_view = open_posttest(tab)
+    [attempt] = attempts_of(tab)
+    assert set(attempt.choice_order) == set(CORRECT)
+    for question_id, order in attempt.choice_order.items():
+        assert choice_letters(first_view.html, question_id) == order
+
+    later = launch()  # the learner comes back in a new launch: the same attempt, same order
+    again = open_posttest(later)
+    for question_id, order in attempt.choice_order.items():
+        assert choice_letters(again.html, question_id) == order
+
+    result = later.submit(again.form("Submit my answers"), CORRECT)
+    assert "You passed" in result.text
+    # The review names each answer by the letter the learner saw, not by its key.
+    for question_id, key in CORRECT.items():
+        shown = "ABCDE"[attempt.choice_order[question_id].index(key)]
+        assert f"Your answer: {shown}." in result.text.replace("\n", " ")
