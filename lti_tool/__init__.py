@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, Response
 
 from lti_tool import logmask
 from lti_tool.config import PROJECT_ROOT, Settings
@@ -117,6 +117,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.route("/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.route("/favicon.ico")
+    def favicon() -> Response:
+        # Browsers ask for /favicon.ico on their own; answer with the page icon, not a 404.
+        return app.send_static_file("favicon.svg")
 
     @app.route("/")
     def index() -> str:

@@ -155,8 +155,14 @@ def _not_claimable(journey: Journey, problem: Exception) -> tuple[str, int]:
             "Credit is claimed after you pass the post-test and complete the evaluation. "
             "Please finish those steps first."
         )
+    # An expired activity will never give credit: "not available yet" would mislead.
+    heading = (
+        "Credit is no longer available"
+        if isinstance(problem, ActivityExpired)
+        else "Credit is not available yet"
+    )
     return render_template(
-        "credit/not_claimable.html", activity=journey.activity, message=message
+        "credit/not_claimable.html", activity=journey.activity, message=message, heading=heading
     ), status
 
 

@@ -149,6 +149,8 @@ def test_claim_after_expiration_is_refused_on_the_form_and_nothing_is_issued(cre
 
     assert shown.status_code == 410
     assert "This activity expired on October 1, 2026" in shown.text
+    assert "Credit is no longer available" in shown.text
+    assert "not available yet" not in shown.text  # it never will be
     assert posted.status_code == 410
     assert "credit can no longer be claimed, and nothing was issued" in posted.text
     with factory() as session:

@@ -36,6 +36,9 @@ def test_correction_replaces_the_certificate_and_the_transcript_keeps_both(credi
     assert new != old
     assert "Issued to Amelia Okonkwo, RN, BSN" in corrected.text
     assert "Replaced certificates" in transcript.text
+    # A way back to the activity, and no link from the transcript to itself.
+    assert transcript.link("Back to the activity").endswith("/activity/")
+    assert not [href for href, _ in transcript.links if href.endswith("/certificates/transcript")]
     assert f"Download {old}" not in transcript.text
     assert old in transcript.text
     assert pdf.headers["Content-Disposition"] == f'attachment; filename="certificate-{new}.pdf"'
