@@ -67,7 +67,8 @@ def profession_choices(activity: Activity) -> list[ProfessionChoice]:
         else:
             hint = f"A certificate of participation for {amount} hours."
         choices.append(ProfessionChoice(profession.value, PROFESSION_LABELS[profession], hint))
-    return choices
+    # Physicians first, as the provider's page lists them; the others as the activity does.
+    return sorted(choices, key=lambda choice: choice.value != Profession.PHYSICIAN.value)
 
 
 def form_context(
@@ -84,6 +85,11 @@ def form_context(
             (FIELD_ANCHORS.get(name, name), errors[name]) for name in FIELDS if name in errors
         ],
         "professions": profession_choices(activity),
+        # The profession whose fields the form shows (step two); None: choose one first.
+        "chosen_profession": values.get("profession")
+        if values.get("profession") in {p.value for p in offered}
+        else None,
+        "profession_labels": {p.value: label for p, label in PROFESSION_LABELS.items()},
         "offers_physician": physician is not None,
         "credit_steps": [format_credits(a) for a in _steps(physician.max_credits)]
         if physician

@@ -121,6 +121,9 @@ def claim() -> Response | tuple[str, int]:
         return _not_claimable(journey, problem)
     user = current_launch().user
     values = prefill(user, profile_of(db(), user))
+    # Step two of the form: the profession chosen in step one (a GET form, no JavaScript).
+    if "profession" in request.args:
+        values["profession"] = request.args["profession"]
     return _render_claim(journey, values, {})
 
 

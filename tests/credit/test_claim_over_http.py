@@ -67,16 +67,33 @@ def test_learner_walks_the_journey_claims_credit_and_downloads_a_verifiable_cert
     answers["fair-balance"] = "yes"
     current = submit(learner, current, "Submit the evaluation", answers)
     record = page(learner.get("/activity/complete"))
-    claim_page = page(
+    choose = page(
         learner.get(urljoin(credit_tool.base_url, record.link("Claim your credit and certificate")))
     )
-
+    # Step one asks only the profession (a GET form: no JavaScript needed), physicians first.
+    assert choose.status == 200
+    assert "nabp_eprofile_id" not in choose.html and "time_spent_minutes" not in choose.html
+    assert choose.html.index('id="profession-physician"') < choose.html.index(
+        'id="profession-pharmacist"'
+    )
+    step_one, chosen = form_fields(choose.html, "Continue")
+    assert "csrf_token" not in chosen
+    claim_page = page(
+        learner.http.get(
+            urljoin(credit_tool.base_url, step_one),
+            params={"profession": "physician"},
+            timeout=30,
+        )
+    )
+    # Step two: the physician's fields only.
     assert claim_page.status == 200
     assert "Jean-Luc D'Arcy" in claim_page.text  # prefilled from the LMS
+    assert "time_spent_minutes" in claim_page.html and "nabp_eprofile_id" not in claim_page.html
+    assert "licence_number" not in claim_page.html
     action, fields = form_fields(claim_page.html, "Claim credit and issue my certificate")
+    assert fields["profession"] == "physician"
     fields.update(
         {
-            "profession": "physician",
             "degree": "DO",
             "time_spent_minutes": "75",
             "credits": "1.25",
@@ -180,7 +197,7 @@ def test_canvas_sends_no_email_so_the_form_asks_for_one(credit_tool):
     learner = launch_learner(credit_tool, "canvas")
     make_eligible(credit_tool.services.session_factory, learner.participation_id)
 
-    form = page(learner.get("/certificates/claim"))
+    form = page(learner.get("/certificates/claim?profession=nurse"))
 
     assert "did not share an email address" in form.text
     assert re.search(r'id="email" name="email" value=""', form.html)
@@ -196,3 +213,16 @@ def test_name_and_email_from_the_lms_prefill_the_first_registration(credit_tool)
     )
 
     assert prefill(user, None) == {"certificate_name": "Zoë Ødegård", "email": "zoe@example.org"}
+
+
+def test_the_time_seen_on_content_is_written_in_good_english(credit_tool):
+    learner = launch_learner(credit_tool, "canvas")
+    factory = credit_tool.services.session_factory
+    make_eligible(factory, learner.participation_id)
+    with factory.begin() as session:
+        session.get(Participation, learner.participation_id).seconds_on_content = 65
+
+    form = page(learner.get("/certificates/claim?profession=physician"))
+
+    assert "This tool saw about 1 minute on its content pages" in form.text
+    assert "1 minutes" not in form.text

@@ -219,10 +219,13 @@ def claim_credit(journey: Journey, mode: str, learner: str) -> None:
     frame = journey.frame
     journey.click("link", "Claim your credit and certificate")
     wait_for_page(frame, "certificates/claim")
+    # Step one: the profession; step two shows that profession's fields only.
+    frame.locator(f"#profession-{claim['profession']}").check()
+    journey.click("button", "Continue")
+    wait_for_page(frame, f"certificates/claim?profession={claim['profession']}")
     name = full_name(learner)
     assert frame.locator("#certificate_name").input_value() == name  # from the LMS
     journey.step(f"credit claim as a {claim['profession']}")
-    frame.locator(f"#profession-{claim['profession']}").check()
     frame.locator("#degree").fill(claim["degree"])
     frame.locator("#email").fill(f"{learner}@example.org")
     for field, value in claim["fields"].items():
