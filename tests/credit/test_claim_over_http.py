@@ -3,6 +3,7 @@ then the claim form, the certificate page, the download and the verification pag
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import urljoin
 
@@ -226,3 +227,19 @@ def test_the_time_seen_on_content_is_written_in_good_english(credit_tool):
 
     assert "This tool saw about 1 minute on its content pages" in form.text
     assert "1 minutes" not in form.text
+
+
+def test_the_overview_states_each_designation_once_and_the_support_at_the_top(credit_tool):
+    learner = launch_learner(credit_tool, "canvas")
+    overview = html.unescape(learner.landed.text)
+    with credit_tool.services.session_factory() as session:
+        participation = session.get(Participation, learner.participation_id)
+        activity = activity_for_version(participation.activity_version)
+
+    assert overview.index("Commercial support:") < overview.index("Statement of need")
+    for designation in activity.meta.credits:
+        statement = designation.acceptance_statement or designation.designation_statement
+        assert overview.count(f"<p>{statement}</p>") == 1, designation.profession
+    # The bare sentence the nurse, PA and NP statements quote is not printed above them.
+    bare = "<p>This activity is designated for up to 1.25 AMA PRA Category 1 Credit(s)™.</p>"
+    assert bare not in overview
