@@ -78,6 +78,9 @@ class Settings:
     inline_grade_worker: bool = True
     # Request threads of `lti-tool serve` (waitress). Under gunicorn, set it to --threads.
     server_threads: int = 8
+    # The provider's time zone (IANA name): learners' pages show times in the learner's zone
+    # when the LMS sends it ($Person.address.timezone), in this one otherwise, named.
+    timezone: str = "UTC"
     # Database connections per process; 0 = server_threads + 4 (the background workers).
     # A request holds one connection at most, so this many never wait for each other.
     database_pool_size: int = 0
@@ -159,6 +162,7 @@ class Settings:
                 "LTI_TOOL_INLINE_GRADE_WORKER", default.inline_grade_worker
             ),
             server_threads=_env_int("LTI_TOOL_SERVER_THREADS", default.server_threads),
+            timezone=_env("LTI_TOOL_TIMEZONE", default.timezone),
             database_pool_size=_env_int("LTI_TOOL_DATABASE_POOL_SIZE", default.database_pool_size),
             http_timeout_seconds=_env_int(
                 "LTI_TOOL_HTTP_TIMEOUT_SECONDS", default.http_timeout_seconds

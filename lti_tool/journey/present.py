@@ -13,10 +13,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import url_for
+from flask import g, url_for
 from markupsafe import Markup
 
+from lti_tool import protocol
 from lti_tool.course import (
     Profession,
     Step,
@@ -28,8 +30,11 @@ from lti_tool.course import (
     render_markdown,
     resume_section,
 )
+from lti_tool.extensions import services
 from lti_tool.journey.state import Journey
 from lti_tool.models import Attempt
+
+UTC_ZONE = ZoneInfo("UTC")
 
 PROFESSION_LABELS = {
     Profession.PHYSICIAN: "Physicians",
@@ -48,11 +53,29 @@ def long_date(day: date | None) -> str:
     return "" if day is None else dates.long_date(day)
 
 
-def moment(at: datetime | None) -> str:
-    """A recorded instant, in UTC, spelled out (the learner's own zone is not known)."""
+def moment(at: datetime | None, zone: ZoneInfo = UTC_ZONE) -> str:
+    """A recorded instant in ``zone``, spelled out with the zone's name."""
     if at is None:
         return ""
-    return f"{long_date(at.date())}, {at:%H:%M} UTC"
+    local = at.astimezone(zone)
+    return f"{long_date(local.date())}, {local:%H:%M} ({zone.key})"
+
+
+def zone_named(name: object) -> ZoneInfo | None:
+    """The IANA zone ``name`` names, or None (unexpanded "$Person…", Moodle's "99", junk)."""
+    if not isinstance(name, str) or not name or len(name) > 64 or name.startswith("$"):
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def learner_zone(claims: dict[str, Any], provider_zone: str) -> ZoneInfo:
+    """The learner's zone as the LMS sent it, else the provider's, else UTC."""
+    custom = claims.get(protocol.CLAIM_CUSTOM) or {}
+    sent = custom.get("timezone") if isinstance(custom, dict) else None
+    return zone_named(sent) or zone_named(provider_zone) or UTC_ZONE
 
 
 def duration(seconds: int) -> str:
@@ -157,9 +180,11 @@ def step_list(journey: Journey, current: Step | None) -> list[StepLink]:
 
 
 def template_helpers() -> dict[str, Any]:
+    launch = g.get("launch")
+    zone = learner_zone(launch.claims if launch else {}, services().settings.timezone)
     return {
         "long_date": long_date,
-        "moment": moment,
+        "moment": lambda at: moment(at, zone),
         "duration": duration,
         "credits": credits,
         "percent": percent,

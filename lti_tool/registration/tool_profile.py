@@ -35,6 +35,10 @@ CANVAS_CUSTOM_FIELDS = {
     "canvas_course_id": "$Canvas.course.id",
     "canvas_user_id": "$Canvas.user.id",
 }
+# Asked of every platform: the learner's time zone (IANA name), so pages show times in it.
+# Canvas and Moodle both expand $Person.address.timezone; a platform that does not leaves
+# the text as is, and the tool falls back to the provider's zone (LTI_TOOL_TIMEZONE).
+LEARNER_CUSTOM_FIELDS = {"timezone": "$Person.address.timezone"}
 # Lets Canvas recognise this tool across developer keys and deployments.
 CANVAS_TOOL_ID = "cme-activities"
 
@@ -140,6 +144,10 @@ def client_metadata(
         configuration[protocol.CANVAS_PRIVACY_LEVEL] = CANVAS_PRIVACY_LEVEL
         configuration[protocol.CANVAS_TOOL_ID] = CANVAS_TOOL_ID
         configuration["custom_parameters"] = dict(CANVAS_CUSTOM_FIELDS)
+    configuration["custom_parameters"] = {
+        **configuration.get("custom_parameters", {}),
+        **LEARNER_CUSTOM_FIELDS,
+    }
     return {
         "application_type": protocol.OIDC_APPLICATION_TYPE,
         "response_types": [protocol.OIDC_RESPONSE_TYPE],
@@ -198,7 +206,7 @@ def canvas_developer_key(profile: ToolProfile) -> dict[str, Any]:
                 },
             }
         ],
-        "custom_fields": dict(CANVAS_CUSTOM_FIELDS),
+        "custom_fields": {**CANVAS_CUSTOM_FIELDS, **LEARNER_CUSTOM_FIELDS},
     }
 
 

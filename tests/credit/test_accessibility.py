@@ -71,7 +71,11 @@ def test_a_claim_works_with_javascript_turned_off(credit_tool, open_page):
     browser = open_page(javascript=False)
 
     browser.goto(eligible_claim_url(credit_tool))
+    # Choose, then continue: the second step shows the pharmacist's fields only.
+    assert browser.locator("#nabp_eprofile_id").count() == 0
     browser.check("#profession-pharmacist")
+    browser.click("text=Continue")
+    assert browser.locator("#time_spent_minutes").count() == 0
     browser.fill("#email", "amelia@example.org")
     browser.fill("#nabp_eprofile_id", "4123456")
     browser.select_option("#birth_month", "3")

@@ -187,6 +187,7 @@ def launch(tool: Tool) -> LaunchFactory:
         link: str | None = "link-1",
         course_title: str = "Neurology grand rounds",
         message_type: str = protocol.MESSAGE_RESOURCE_LINK,
+        claims: dict[str, Any] | None = None,
     ) -> Browser:
         with tool.services.session_factory.begin() as session:
             registration = session.scalar(select(Registration).where(Registration.issuer == ISSUER))
@@ -234,7 +235,7 @@ def launch(tool: Tool) -> LaunchFactory:
                 message_type=message_type,
                 role=role,
                 roles=[],
-                claims={},
+                claims=claims or {},
                 created_at=now,
                 expires_at=now + dt.timedelta(hours=8),
             )
