@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -94,6 +95,13 @@ def test_printable_version_is_a_pdf_of_every_section_cached_per_version(
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Hand hygiene in clinic" in text
     assert "Key facts" in text and "Welcome" in text
+    # The same front matter as the overview: accreditation and designation, dates in words.
+    flat = " ".join(text.split())
+    assert "Accreditation and credit designation" in flat
+    assert "Example CME Provider is accredited by the Accreditation Council" in flat
+    assert "designates this enduring material for a maximum of 0.50 AMA PRA" in flat
+    assert "Statement of need" in flat and "Commercial support:" in flat
+    assert not re.search(r"Released \d{4}-\d\d-\d\d", flat)
     with tab.tool.session() as session:
         content_hash = session.scalars(select(ActivityVersion.content_hash)).one()
     cached = list((tab.tool.services.settings.instance_dir / "printable").glob("*.pdf"))
