@@ -57,6 +57,21 @@ def assert_accessible(page: Any) -> None:
     assert width <= PHONE["width"], f"{page.url} scrolls sideways ({width}px)"
 
 
+def assert_legends_inside_their_boxes(page: Any) -> None:
+    """No fieldset's top border runs through its legend (a question stem that wraps would be
+    cut between its first and second lines): each legend starts below the border."""
+    straddling = page.evaluate(
+        """() => [...document.querySelectorAll("fieldset")].filter(box => {
+            const legend = box.querySelector(":scope > legend");
+            if (!legend) return false;
+            const border = parseFloat(getComputedStyle(box).borderTopWidth) || 0;
+            return legend.getBoundingClientRect().top
+                < box.getBoundingClientRect().top + border - 0.5;
+        }).map(box => box.id || box.className)"""
+    )
+    assert straddling == [], page.url
+
+
 def test_every_step_passes_axe_at_phone_width_and_drafts_survive_a_reload(
     served: str, launch: LaunchFactory, phone: Any
 ) -> None:
@@ -77,6 +92,7 @@ def test_every_step_passes_axe_at_phone_width_and_drafts_survive_a_reload(
 
     phone.wait_for_url("**/posttest")
     assert_accessible(phone)
+    assert_legends_inside_their_boxes(phone)
     with phone.expect_response(lambda r: r.url.endswith("/draft")) as saved:
         phone.locator("#mini-post-02-b").check()
     assert saved.value.status == 204
@@ -99,6 +115,7 @@ def test_every_step_passes_axe_at_phone_width_and_drafts_survive_a_reload(
     phone.get_by_role("link", name="Go to the evaluation").click()
 
     phone.wait_for_url("**/evaluation")
+    assert_legends_inside_their_boxes(phone)
     comment = phone.locator("#item-fair-balance-comment")
     expect(comment).to_be_hidden()  # shown only after "No"
     phone.locator("#fair-balance-no").check()
