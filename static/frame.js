@@ -11,7 +11,22 @@
     var message = { subject: "lti.frameResize", height: height };
     try { window.parent.postMessage(message, "*"); } catch (e) { /* not framed by an LMS */ }
   }
-  window.addEventListener("load", resize);
+  // Every page starts in view: a learner who pressed "Next" at the bottom of a long page in
+  // a frame the LMS grew to fit it would otherwise land far down the next one. Canvas scrolls
+  // its window to the frame's top on lti.scrollToTop; an LMS that sizes the frame to the
+  // window (Moodle 5.1) ignores it, and there each new page already starts at the top. The
+  // page's own error summary sits at its top, so it is in view too (Chromium refuses to move
+  // focus into a cross-origin frame on load).
+  function scrollToTop() {
+    if (window.parent === window) return;
+    try { window.parent.postMessage({ subject: "lti.scrollToTop" }, "*"); } catch (e) { /* not framed */ }
+    // An LMS that ignores the message may still have its page scrolled past the frame's top:
+    // bring the page's first heading (or its error summary) into the window, moving the
+    // LMS page no more than needed ("nearest"; nothing moves when it is in view already).
+    var target = document.querySelector(".error-summary") || document.querySelector("main h1");
+    if (target && target.scrollIntoView) { target.scrollIntoView({ block: "nearest" }); }
+  }
+  window.addEventListener("load", function () { resize(); scrollToTop(); });
   if (window.ResizeObserver) { new ResizeObserver(resize).observe(document.body); }
 
   var warning = document.getElementById("session-warning");

@@ -36,6 +36,10 @@ class Flavour:
     first_line_item_id: int
     first_resource_link_id: int
     first_type_id: int
+    # LTI Client Side postMessages the course page acts on, besides storage and close.
+    frame_messages: tuple[str, ...] = ("lti.frameResize",)
+    # The tool frame takes the window's height and long pages scroll inside it.
+    frame_fills_window: bool = False
 
     def issuer(self, root: str, settings: SandboxSettings) -> str:
         raise NotImplementedError

@@ -30,6 +30,8 @@ class CanvasFlavour(Flavour):
     first_line_item_id = 31
     first_resource_link_id = 12
     first_type_id = 42
+    # Canvas sizes its frame to the tool's page and scrolls to the frame's top on request.
+    frame_messages = ("lti.frameResize", "lti.scrollToTop")
 
     def issuer(self, root: str, settings: SandboxSettings) -> str:
         # Canvas's issuer is a constant (https://canvas.instructure.com), never the host

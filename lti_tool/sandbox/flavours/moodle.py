@@ -27,6 +27,10 @@ class MoodleFlavour(Flavour):
     first_line_item_id = 7
     first_resource_link_id = 1
     first_type_id = 1
+    # Moodle 5.1 ignores lti.frameResize (and lti.scrollToTop): it sizes the frame to the
+    # window, and long pages scroll inside it (seen on a real Moodle 5.1+, issue 13).
+    frame_messages = ()
+    frame_fills_window = True
 
     def issuer(self, root: str, settings: SandboxSettings) -> str:
         # Moodle's issuer is its wwwroot.

@@ -1,0 +1,109 @@
+"""Every new page, and the error summary of a refused post-test, starts in view inside the
+LMS frame: in the Canvas flavour (the frame grows to the page; the tool asks the LMS to scroll
+to its top with lti.scrollToTop) and in the Moodle flavour (Moodle 5.1 ignores frameResize and
+scrollToTop, sizes the frame to the window, and long pages scroll inside it), at desktop width
+and at 390 px.
+
+Before each step the learner has read to the end: the course page and the frame's own page are
+scrolled to the bottom, where the buttons are. What must be visible next is the new page's
+heading (or the error summary), inside the browser window, not somewhere above it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import pytest
+
+from lti_tool.config import PROJECT_ROOT
+from lti_tool.course import load_activity
+from tests.browsers import set_timeouts
+
+from .browsing import CoursePage, wait_for_page
+from .conftest import Lms
+
+pytestmark = pytest.mark.browser
+
+SHOTS = PROJECT_ROOT / "test-artifacts" / "issue13"
+ACTIVITY = load_activity(PROJECT_ROOT / "configs" / "activities" / "cervical-dystonia")
+SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+# Learners no other browser test uses.
+LEARNERS = {
+    ("canvas", "desktop"): "learner20",
+    ("canvas", "phone"): "learner21",
+    ("moodle", "desktop"): "learner22",
+    ("moodle", "phone"): "learner23",
+}
+
+
+def in_view(page: Any, frame: Any, selector: str) -> bool:
+    """Whether the top of ``selector`` in the tool frame is inside the browser window."""
+    box = frame.locator(selector).first.bounding_box()  # relative to the window
+    window = page.viewport_size
+    # -1: sub-pixel layout puts a heading scrolled to the very top at y = -0.3.
+    return (
+        box is not None and box["y"] >= -1 and box["y"] + min(box["height"], 24) <= window["height"]
+    )
+
+
+def assert_starts_in_view(page: Any, frame: Any, selector: str, step: str) -> None:
+    deadline = time.monotonic() + 10  # the LMS scrolls once the page has loaded
+    while not in_view(page, frame, selector):
+        if time.monotonic() > deadline:
+            box = frame.locator(selector).first.bounding_box()
+            pytest.fail(f"{step}: {selector} at {box} is outside the window {page.viewport_size}")
+        time.sleep(0.1)
+
+
+def read_to_the_end(page: Any, frame: Any) -> None:
+    """The learner scrolled down to the page's buttons: in the LMS page and in the frame."""
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    frame.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("flavour", ["canvas", "moodle"])
+def test_each_new_page_and_the_error_summary_start_in_view(
+    chromium: Any, lms: Lms, flavour: str, size: str
+) -> None:
+    context = chromium.new_context(viewport=SIZES[size])
+    set_timeouts(context)
+    page = context.new_page()
+    try:
+        course = CoursePage(page, lms.course_url(flavour)).open()
+        frame = course.launch(LEARNERS[(flavour, size)])
+        wait_for_page(frame, "activity/overview")
+        page.evaluate("document.getElementById('tool_content').scrollIntoView()")
+        assert_starts_in_view(page, frame, "h1", "overview")
+
+        read_to_the_end(page, frame)
+        frame.get_by_role("button", name="I have read the disclosures — begin").click()
+        wait_for_page(frame, "activity/pretest")
+        assert_starts_in_view(page, frame, "h1", "pre-test")
+
+        read_to_the_end(page, frame)
+        frame.get_by_role("button", name="Skip the pre-test").click()
+        for number, section in enumerate(ACTIVITY.sections, start=1):
+            wait_for_page(frame, f"activity/sections/{section.id}")
+            assert_starts_in_view(page, frame, "h1", f"section {number}")
+            read_to_the_end(page, frame)
+            if number < len(ACTIVITY.sections):
+                frame.get_by_role("link", name=re.compile(r"^Next: ")).click()
+        frame.get_by_role("link", name="Continue to the post-test").click()
+
+        wait_for_page(frame, "activity/posttest")
+        assert_starts_in_view(page, frame, "h1", "post-test")
+        questions = ACTIVITY.posttest.questions
+        for question in questions[1:]:  # the first one left unanswered
+            frame.locator(f'input[name="{question.id}"][value="{question.correct}"]').check()
+        read_to_the_end(page, frame)
+        frame.get_by_role("button", name="Submit my answers").click()
+        frame.locator(".error-summary").wait_for()
+        assert_starts_in_view(page, frame, ".error-summary", "post-test refused")
+        # What the learner sees (the window, not the whole page).
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"frame-{flavour}-{size}-error-summary.png"))
+    finally:
+        context.close()
