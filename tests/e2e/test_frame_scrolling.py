@@ -49,12 +49,53 @@ def in_view(page: Any, frame: Any, selector: str) -> bool:
 
 
 def assert_starts_in_view(page: Any, frame: Any, selector: str, step: str) -> None:
+    if page.viewport_size["width"] <= SIZES["phone"]["width"]:
+        assert_fits_a_phone(frame, step)
     deadline = time.monotonic() + 10  # the LMS scrolls once the page has loaded
     while not in_view(page, frame, selector):
         if time.monotonic() > deadline:
             box = frame.locator(selector).first.bounding_box()
             pytest.fail(f"{step}: {selector} at {box} is outside the window {page.viewport_size}")
         time.sleep(0.1)
+
+
+# At 390 px: words in table cells broken across lines, steps on more than one row, the
+# activity's title printed twice, a page wider than the phone.
+PHONE_PROBLEMS = """() => {
+  const problems = [];
+  for (const cell of document.querySelectorAll("main td, main th")) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      // Lines may break after a hyphen or a slash; never inside a word.
+      for (const match of node.data.matchAll(/[^\\s\\-\\u2010\\u2013\\/]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (lines.size > 1) problems.push("word broken in a table cell: " + match[0]);
+      }
+    }
+  }
+  const steps = [...document.querySelectorAll(".journey-steps li")];
+  if (new Set(steps.map(li => li.offsetTop)).size > 1) problems.push("steps on several rows");
+  const title = document.querySelector(".activity-name");
+  const heading = document.querySelector("main h1");
+  if (title && heading && title !== heading
+      && title.textContent.trim() === heading.textContent.trim())
+    problems.push("title shown twice");
+  if (document.documentElement.scrollWidth > window.innerWidth) {
+    const wide = [...document.querySelectorAll("body *")]
+      .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+      .map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : ""));
+    problems.push("page wider than the screen: " + wide.slice(0, 4).join(", "));
+  }
+  return problems;
+}"""
+
+
+def assert_fits_a_phone(frame: Any, step: str) -> None:
+    problems = frame.evaluate(PHONE_PROBLEMS)
+    assert problems == [], f"{step}: {problems}"
 
 
 def read_to_the_end(page: Any, frame: Any) -> None:
@@ -88,6 +129,16 @@ def test_each_new_page_and_the_error_summary_start_in_view(
         for number, section in enumerate(ACTIVITY.sections, start=1):
             wait_for_page(frame, f"activity/sections/{section.id}")
             assert_starts_in_view(page, frame, "h1", f"section {number}")
+            table_shot = SHOTS / "phone-table.png"
+            if (
+                size == "phone"
+                and flavour == "canvas"
+                and not table_shot.exists()
+                and frame.locator("main table").count()
+            ):
+                frame.locator("main table").first.scroll_into_view_if_needed()
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(table_shot))
             read_to_the_end(page, frame)
             if number < len(ACTIVITY.sections):
                 frame.get_by_role("link", name=re.compile(r"^Next: ")).click()
