@@ -8,7 +8,11 @@ cd "$(dirname "$0")/.."
 want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
 
-apt_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core fonts-dejavu-extra)
+# Fonts for names in every script a learner may type on a certificate: DejaVu (Latin, Greek,
+# Cyrillic), Noto core (Arabic, Hebrew, Devanagari, Thai and more), WenQuanYi Zen Hei
+# (Chinese, Japanese kana, Korean Hangul). About 20 MB to download.
+apt_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core fonts-dejavu-extra
+  fonts-noto-core fonts-wqy-zenhei)
 if (( want_test )); then
   apt_packages+=(postgresql chromium chromium-driver)
 fi
