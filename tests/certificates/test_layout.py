@@ -1,0 +1,91 @@
+"""Every certificate kind fits the longest accepted input on one page without overprinting
+(issue 13: a 120-character name with a long degree pushed the nurses' statement over the
+certificate number and under the QR code).
+
+The PDF's own text positions are read back (pdfplumber): no two words overlap, and no word
+touches the QR code (drawn as short vector strokes, the only ones on the page).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pdfplumber
+import pytest
+
+from lti_tool.certificates import specimens
+from lti_tool.certificates.document import CertificateDocument
+from lti_tool.certificates.render import CertificateRenderer
+from lti_tool.credit.forms import DEGREE_MAX, NAME_MAX
+
+# Wide capitals and long words: the worst a real name does to a line.
+LONGEST_NAME = ("MAXIMILIANA WOLFESCHLEGELSTEINHAUSEN-BERGERDORFF " * 3)[:NAME_MAX].strip()
+LONGEST_DEGREE = "MSN, APRN, CNRN, SCRN, CCRN, CEN, NE-BC, MD"[:DEGREE_MAX]
+KINDS: dict[str, Callable[[], CertificateDocument]] = {
+    "physician": specimens.physician_credit,
+    "nurse": lambda: specimens.participation("nurse"),
+    "physician assistant": lambda: specimens.participation("physician_assistant"),
+    "nurse practitioner": lambda: specimens.participation("nurse_practitioner"),
+    "other": lambda: specimens.participation("other"),
+    "pharmacist": specimens.pharmacist_statement,
+}
+
+
+def boxes_overlap(a: dict[str, Any], b: dict[str, Any], slack: float = 0.5) -> bool:
+    return (
+        min(a["x1"], b["x1"]) - max(a["x0"], b["x0"]) > slack
+        and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > slack
+    )
+
+
+def qr_box(page: Any) -> dict[str, float]:
+    strokes = [
+        line
+        for line in page.lines
+        if abs(line["x1"] - line["x0"]) < 12 and abs(line["bottom"] - line["top"]) < 12
+    ]
+    assert len(strokes) > 50, "the QR code was not found on the page"
+    return {
+        "x0": min(s["x0"] for s in strokes),
+        "x1": max(s["x1"] for s in strokes),
+        "top": min(s["top"] for s in strokes),
+        "bottom": max(s["bottom"] for s in strokes),
+    }
+
+
+@pytest.fixture(scope="module")
+def renderer() -> CertificateRenderer:
+    return CertificateRenderer()
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_the_longest_accepted_name_and_degree_fit_one_page_without_overprinting(
+    renderer: CertificateRenderer, kind: str
+) -> None:
+    document = replace(
+        KINDS[kind](),
+        learner_name=LONGEST_NAME,
+        degree=LONGEST_DEGREE,
+        demonstration_notice="Demonstration activity — not valid for credit",
+    )
+    pdf = renderer.render_pdf(document)
+
+    with pdfplumber.open(io.BytesIO(pdf)) as read:
+        assert len(read.pages) == 1
+        page = read.pages[0]
+        words = page.extract_words(use_text_flow=True)
+        qr = qr_box(page)
+        text = page.extract_text()
+    overlapping = [
+        (first["text"], second["text"])
+        for n, first in enumerate(words)
+        for second in words[n + 1 :]
+        if boxes_overlap(first, second)
+    ]
+    assert overlapping == []
+    assert [word["text"] for word in words if boxes_overlap(word, qr)] == []
+    assert "WOLFESCHLEGELSTEINHAUSEN-BERGERDORFF" in text.replace("\n", " ")
+    assert "Certificate number" in text
