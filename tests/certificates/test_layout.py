@@ -61,14 +61,25 @@ def renderer() -> CertificateRenderer:
     return CertificateRenderer()
 
 
+# The longest accepted values, and the longest that keeps the large name size (42
+# characters with the degree: the fixed layout is used up to there).
+NAMES = {
+    "longest": (LONGEST_NAME, LONGEST_DEGREE),
+    "longest large": ("MAXIMILIANA WOLFESCHLEGELSTEIN-HAUSEN", "MD"),
+}
+
+
+@pytest.mark.parametrize("name", list(NAMES))
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_the_longest_accepted_name_and_degree_fit_one_page_without_overprinting(
-    renderer: CertificateRenderer, kind: str
+    renderer: CertificateRenderer, kind: str, name: str
 ) -> None:
+    learner_name, degree = NAMES[name]
+    assert len(f"{learner_name}, {degree}") <= NAME_MAX + DEGREE_MAX + 2
     document = replace(
         KINDS[kind](),
-        learner_name=LONGEST_NAME,
-        degree=LONGEST_DEGREE,
+        learner_name=learner_name,
+        degree=degree,
         demonstration_notice="Demonstration activity — not valid for credit",
     )
     pdf = renderer.render_pdf(document)
@@ -87,5 +98,5 @@ def test_the_longest_accepted_name_and_degree_fit_one_page_without_overprinting(
     ]
     assert overlapping == []
     assert [word["text"] for word in words if boxes_overlap(word, qr)] == []
-    assert "WOLFESCHLEGELSTEINHAUSEN-BERGERDORFF" in text.replace("\n", " ")
+    assert "WOLFESCHLEGELSTEIN" in text
     assert "Certificate number" in text
