@@ -20,6 +20,8 @@ import pytest
 from lti_tool.config import PROJECT_ROOT
 from lti_tool.course import load_activity
 from tests.browsers import set_timeouts
+from tests.credit.support import SandboxPeople
+from tests.journey.test_browser import assert_legends_inside_their_boxes
 
 from .browsing import CoursePage, wait_for_page
 from .conftest import Lms
@@ -29,13 +31,14 @@ pytestmark = pytest.mark.browser
 SHOTS = PROJECT_ROOT / "test-artifacts" / "issue13"
 ACTIVITY = load_activity(PROJECT_ROOT / "configs" / "activities" / "cervical-dystonia")
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-# Learners no other browser test uses.
-LEARNERS = {
-    ("canvas", "desktop"): "learner20",
-    ("canvas", "phone"): "learner21",
-    ("moodle", "desktop"): "learner22",
-    ("moodle", "phone"): "learner23",
-}
+LINK_TITLE = "Cervical dystonia (credit tests)"
+
+
+@pytest.fixture(scope="module")
+def people(lms: Lms) -> SandboxPeople:
+    """A course per flavour of this module's own, and a new learner in it for each run, so
+    the main course's roster (which the instructor's browser test reads) stays untouched."""
+    return SandboxPeople(lms.served.app, {"canvas": None, "moodle": None})  # type: ignore[dict-item]
 
 
 def in_view(page: Any, frame: Any, selector: str) -> bool:
@@ -107,14 +110,15 @@ def read_to_the_end(page: Any, frame: Any) -> None:
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("flavour", ["canvas", "moodle"])
 def test_each_new_page_and_the_error_summary_start_in_view(
-    chromium: Any, lms: Lms, flavour: str, size: str
+    chromium: Any, lms: Lms, people: SandboxPeople, flavour: str, size: str
 ) -> None:
     context = chromium.new_context(viewport=SIZES[size])
     set_timeouts(context)
     page = context.new_page()
     try:
-        course = CoursePage(page, lms.course_url(flavour)).open()
-        frame = course.launch(LEARNERS[(flavour, size)])
+        learner = people.add(flavour)
+        course_url = f"{lms.base_url}/{flavour}/courses/{people.course(flavour)}"
+        frame = CoursePage(page, course_url).open().launch(learner, LINK_TITLE)
         wait_for_page(frame, "activity/overview")
         page.evaluate("document.getElementById('tool_content').scrollIntoView()")
         assert_starts_in_view(page, frame, "h1", "overview")
@@ -146,6 +150,7 @@ def test_each_new_page_and_the_error_summary_start_in_view(
 
         wait_for_page(frame, "activity/posttest")
         assert_starts_in_view(page, frame, "h1", "post-test")
+        assert_legends_inside_their_boxes(frame)
         questions = ACTIVITY.posttest.questions
         for question in questions[1:]:  # the first one left unanswered
             frame.locator(f'input[name="{question.id}"][value="{question.correct}"]').check()
