@@ -213,7 +213,10 @@ class Learner:
         claim = page.link("Claim your credit and certificate")
         if claim is None:
             raise JourneyFailed("evaluation submit", "page", f"no credit to claim on {page.url}")
-        page = self.get("claim form", claim)
+        # The form's first step is a GET of the same page with the profession chosen.
+        page = self.get(
+            "claim form", claim + ("&" if "?" in claim else "?") + "profession=physician"
+        )
         page = self.claim(page)
         pdf = page.link("Download your certificate (PDF)")
         if pdf is None:
