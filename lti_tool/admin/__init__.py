@@ -11,6 +11,7 @@ Wiring: ``app.register_blueprint(lti_tool.admin.bp)`` and
 """
 
 from lti_tool.admin import (  # noqa: F401  (routes)
+    activity_views,
     invitation_views,
     operations_views,
     platform_views,

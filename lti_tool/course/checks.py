@@ -188,6 +188,24 @@ def check_bank(
     return findings
 
 
+def check_pairs(pretest: QuestionBank, posttest: QuestionBank, file: str) -> list[Finding]:
+    """Each pre-test ``same_as`` names a post-test question, at most once (the outcomes
+    report groups the pair under the post-test question's objective)."""
+    findings: list[Finding] = []
+    named: set[str] = set()
+    for index, question in enumerate(pretest.questions):
+        if question.same_as is None:
+            continue
+        here = ("questions", index, "same_as")
+        repeated = posttest.question(question.same_as)
+        if repeated is None:
+            findings.append(Finding(file, here, f"no post-test question {question.same_as!r}"))
+        if question.same_as in named:
+            findings.append(Finding(file, here, f"{question.same_as!r} is paired twice"))
+        named.add(question.same_as)
+    return findings
+
+
 def check_evaluation(form: EvaluationForm, file: str, objectives: Sequence[str]) -> list[Finding]:
     findings: list[Finding] = []
     items = expand_evaluation(form, objectives)

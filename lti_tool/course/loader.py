@@ -195,6 +195,8 @@ def _build(
             findings += checks.check_bank(pretest, PRETEST_FILE, count, rationale_required=False)
         if posttest is not None:
             findings += checks.check_bank(posttest, POSTTEST_FILE, count, rationale_required=True)
+        if pretest is not None and posttest is not None:
+            findings += checks.check_pairs(pretest, posttest, PRETEST_FILE)
         if evaluation is not None:
             findings += checks.check_evaluation(evaluation, EVALUATION_FILE, objectives)
     documents = {

@@ -41,6 +41,9 @@ class Question(Model):
     # Choices that keep the author's position when the others are shuffled for each attempt
     # ("None of the above", "All of the above", "Both A and B"): keys, e.g. ``[e]``.
     pinned: tuple[str, ...] = ()
+    # Pre-test only: the post-test question this one repeats, so the outcomes report can
+    # compare each learner's answer before and after (knowledge change).
+    same_as: Identifier | None = None
 
     @field_validator("choices", mode="before")
     @classmethod

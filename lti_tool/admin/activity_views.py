@@ -1,0 +1,114 @@
+"""The provider's side of the catalog: every activity and version, and each activity's
+outcomes (page, CSV, JSON). Thin: :mod:`lti_tool.outcomes` computes, this renders."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import Response, abort, render_template, stream_with_context
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lti_tool.admin.blueprint import bp
+from lti_tool.catalog import activity_for_version
+from lti_tool.extensions import db
+from lti_tool.models import ActivityVersion, Participation, ResourceLink
+from lti_tool.outcomes.charts import funnel_svg, objectives_svg
+from lti_tool.outcomes.exports import as_json, csv_rows
+from lti_tool.outcomes.knowledge import MIN_PAIRS
+from lti_tool.outcomes.report import STEPS, OutcomesReport, build_outcomes
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version: ActivityVersion
+    release_date: date | None
+    expiration_date: date | None
+    review_date: date | None
+    status: str  # "approved by …" | "demonstration"
+    learners: int
+    loaded_at: datetime
+
+
+def _versions(session: Session) -> dict[str, list[VersionRow]]:
+    learners = dict(
+        session.execute(
+            select(Participation.activity_version_id, func.count()).group_by(
+                Participation.activity_version_id
+            )
+        ).all()
+    )
+    found: dict[str, list[VersionRow]] = {}
+    for version in session.scalars(
+        select(ActivityVersion).order_by(ActivityVersion.slug, ActivityVersion.id.desc())
+    ):
+        meta = activity_for_version(version).meta
+        sign_off = version.sign_off
+        status = (
+            f"approved by {sign_off.reviewer} on {sign_off.signed_on.isoformat()}"
+            if sign_off
+            else "demonstration (not signed off)"
+        )
+        found.setdefault(version.slug, []).append(
+            VersionRow(
+                version,
+                meta.release_date,
+                meta.expiration_date,
+                meta.review_date,
+                status,
+                int(learners.get(version.id, 0)),
+                version.loaded_at,
+            )
+        )
+    return found
+
+
+@bp.get("/activities")
+def activities() -> str:
+    session = db()
+    placements = dict(
+        session.execute(
+            select(ResourceLink.activity_slug, func.count())
+            .where(ResourceLink.activity_slug.is_not(None))
+            .group_by(ResourceLink.activity_slug)
+        ).all()
+    )
+    return render_template(
+        "admin/activities.html", activities=_versions(session), placements=placements
+    )
+
+
+def _report_or_404(slug: str) -> OutcomesReport:
+    report = build_outcomes(db(), slug)
+    if report is None:
+        abort(404)
+    return report
+
+
+@bp.get("/activities/<slug>/outcomes")
+def outcomes(slug: str) -> str:
+    report = _report_or_404(slug)
+    return render_template(
+        "admin/outcomes.html",
+        report=report,
+        steps=STEPS,
+        min_pairs=MIN_PAIRS,
+        funnel_chart=funnel_svg(report),
+        objectives_chart=objectives_svg(report),
+    )
+
+
+@bp.get("/activities/<slug>/outcomes.csv")
+def outcomes_csv(slug: str) -> Response:
+    report = _report_or_404(slug)
+    response = Response(stream_with_context(csv_rows(report)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="outcomes-{slug}.csv"'
+    return response
+
+
+@bp.get("/activities/<slug>/outcomes.json")
+def outcomes_json(slug: str) -> Response:
+    report = _report_or_404(slug)
+    return Response(json.dumps(as_json(report), indent=2), mimetype="application/json")
