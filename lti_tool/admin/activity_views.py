@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import Response, abort, render_template, stream_with_context
+from flask import Response, abort, render_template, request, stream_with_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from lti_tool.extensions import db
 from lti_tool.models import ActivityVersion, Participation, ResourceLink
 from lti_tool.outcomes.charts import funnel_svg, objectives_svg
 from lti_tool.outcomes.exports import as_json, csv_rows
+from lti_tool.outcomes.grantor import grantor_pdf
 from lti_tool.outcomes.knowledge import MIN_PAIRS
 from lti_tool.outcomes.report import STEPS, OutcomesReport, build_outcomes
 
@@ -81,7 +82,12 @@ def activities() -> str:
 
 
 def _report_or_404(slug: str) -> OutcomesReport:
-    report = build_outcomes(db(), slug)
+    try:
+        since = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
+        until = date.fromisoformat(request.args["to"]) if request.args.get("to") else None
+    except ValueError:
+        abort(400, description="dates are YYYY-MM-DD")
+    report = build_outcomes(db(), slug, since, until)
     if report is None:
         abort(404)
     return report
@@ -112,3 +118,20 @@ def outcomes_csv(slug: str) -> Response:
 def outcomes_json(slug: str) -> Response:
     report = _report_or_404(slug)
     return Response(json.dumps(as_json(report), indent=2), mimetype="application/json")
+
+
+@bp.get("/activities/<slug>/grantor-report.pdf")
+def grantor_report(slug: str) -> Response:
+    report = _report_or_404(slug)
+    version = db().scalar(
+        select(ActivityVersion)
+        .where(ActivityVersion.slug == slug)
+        .order_by(ActivityVersion.is_current.desc(), ActivityVersion.id.desc())
+        .limit(1)
+    )
+    assert version is not None  # the report exists, so a version does
+    meta = activity_for_version(version).meta
+    pdf = grantor_pdf(report, tuple(meta.commercial_support.supporters), meta.provider.name)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="grantor-report-{slug}.pdf"'
+    return response

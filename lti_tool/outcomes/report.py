@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from lti_tool.catalog import activity_for_version
@@ -73,6 +74,8 @@ class OutcomesReport:
     items: list[PairedItem] = field(default_factory=list)
     objectives: list[ObjectiveChange] = field(default_factory=list)
     evaluation: list[EvaluationSummary] = field(default_factory=list)
+    since: date | None = None
+    until: date | None = None
 
     @property
     def professions(self) -> list[str]:
@@ -110,8 +113,11 @@ def _first_answers(
     return pre, post, passed
 
 
-def build_outcomes(session: Session, slug: str) -> OutcomesReport | None:
-    """The activity's outcomes across its versions; None when no version was ever loaded."""
+def build_outcomes(
+    session: Session, slug: str, since: date | None = None, until: date | None = None
+) -> OutcomesReport | None:
+    """The activity's outcomes across its versions, for learners who started it between
+    ``since`` and ``until`` (inclusive, UTC days); None when no version was ever loaded."""
     versions = {
         version.id: version
         for version in session.scalars(select(ActivityVersion).where(ActivityVersion.slug == slug))
@@ -143,7 +149,7 @@ def build_outcomes(session: Session, slug: str) -> OutcomesReport | None:
             LearnerProfile.profession,
         )
         .outerjoin(LearnerProfile, LearnerProfile.user_id == Participation.user_id)
-        .where(Participation.activity_slug == slug)
+        .where(Participation.activity_slug == slug, *_started_between(since, until))
         .order_by(Participation.id)
         .execution_options(yield_per=BATCH)
     )
@@ -186,17 +192,30 @@ def build_outcomes(session: Session, slug: str) -> OutcomesReport | None:
         for number, counts in sorted(by_objective.items())
         if number <= len(objectives)
     ]
-    report.evaluation = _evaluation(session, slug, activity_of(latest.id))
+    report.evaluation = _evaluation(session, slug, activity_of(latest.id), since, until)
+    report.since, report.until = since, until
     return report
 
 
-def _evaluation(session: Session, slug: str, activity: Activity) -> list[EvaluationSummary]:
+def _started_between(since: date | None, until: date | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if since is not None:
+        conditions.append(Participation.started_at >= datetime.combine(since, time(), UTC))
+    if until is not None:
+        next_day = datetime.combine(until + timedelta(days=1), time(), UTC)
+        conditions.append(Participation.started_at < next_day)
+    return conditions
+
+
+def _evaluation(
+    session: Session, slug: str, activity: Activity, since: date | None, until: date | None
+) -> list[EvaluationSummary]:
     """Per evaluation item of the current version: answer counts, Likert mean, texts."""
     answers: dict[str, list[Any]] = defaultdict(list)
     query = (
         select(EvaluationResponse.answers)
         .join(Participation, Participation.id == EvaluationResponse.participation_id)
-        .where(Participation.activity_slug == slug)
+        .where(Participation.activity_slug == slug, *_started_between(since, until))
         .execution_options(yield_per=BATCH)
     )
     for stored in session.scalars(query):

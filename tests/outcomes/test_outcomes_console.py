@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from pypdf import PdfReader
 
 from lti_tool.catalog import load_activities
 from lti_tool.course import load_activity
@@ -225,3 +226,39 @@ def test_a_pre_test_item_paired_with_no_post_test_item_is_refused(tmp_path: Path
 
     with pytest.raises(Exception, match="no post-test question 'mini-post-99'"):
         load_activity(folder)
+
+
+def test_the_grantor_report_is_aggregate_and_names_no_learner(
+    console_tool: Served, signed_in: requests.Session, cohort_slug: str
+) -> None:
+    base = f"{console_tool.base_url}/admin/activities/{cohort_slug}"
+    pdf = signed_in.get(f"{base}/grantor-report.pdf", timeout=60)
+
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(pdf.content))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Participation by profession" in text and "Knowledge change" in text
+    assert "Remaining gaps" in text and "No follow-up results" in text
+    assert "0.0391" in text  # objective 1's McNemar p, as on the console page
+    # Nothing that identifies a learner: names, emails, LMS ids, free text.
+    for n in range(12):
+        assert f"Learner {n} " not in text + " "
+        assert f"learner{n}@example.org" not in text
+    assert cohort_slug + "-" not in text
+    assert "More cases" not in text
+    assert "@" not in text
+
+
+def test_a_date_range_counts_only_learners_who_started_in_it(
+    console_tool: Served, signed_in: requests.Session, cohort_slug: str
+) -> None:
+    base = f"{console_tool.base_url}/admin/activities/{cohort_slug}/outcomes.json"
+    future = signed_in.get(base, params={"from": "2999-01-01"}, timeout=30).json()
+    today = signed_in.get(
+        base, params={"from": utcnow().date().isoformat(), "to": utcnow().date().isoformat()}
+    ).json()
+    refused = signed_in.get(base, params={"from": "yesterday"}, timeout=30)
+
+    assert future["funnel_total"]["launched"] == 0 and future["items"] == []
+    assert today["funnel_total"]["launched"] == 13
+    assert refused.status_code == 400
