@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.admin.blueprint import bp
 from lti_tool.catalog import activity_for_version
+from lti_tool.course.errors import ActivityInvalid
 from lti_tool.extensions import db
 from lti_tool.models import ActivityVersion, Participation, ResourceLink
 from lti_tool.outcomes.charts import funnel_svg, objectives_svg
@@ -45,19 +46,24 @@ def _versions(session: Session) -> dict[str, list[VersionRow]]:
     for version in session.scalars(
         select(ActivityVersion).order_by(ActivityVersion.slug, ActivityVersion.id.desc())
     ):
-        meta = activity_for_version(version).meta
         sign_off = version.sign_off
         status = (
             f"approved by {sign_off.reviewer} on {sign_off.signed_on.isoformat()}"
             if sign_off
             else "demonstration (not signed off)"
         )
+        dates: tuple[date | None, date | None, date | None]
+        try:
+            meta = activity_for_version(version).meta
+            dates = (meta.release_date, meta.expiration_date, meta.review_date)
+        except ActivityInvalid as invalid:
+            # A stored version the current code can no longer read is listed, not fatal.
+            dates = (None, None, None)
+            status = f"cannot be read: {str(invalid).splitlines()[0]}"
         found.setdefault(version.slug, []).append(
             VersionRow(
                 version,
-                meta.release_date,
-                meta.expiration_date,
-                meta.review_date,
+                *dates,
                 status,
                 int(learners.get(version.id, 0)),
                 version.loaded_at,
