@@ -63,7 +63,9 @@ def _versions(session: Session) -> dict[str, list[VersionRow]]:
         found.setdefault(version.slug, []).append(
             VersionRow(
                 version,
-                *dates,
+                dates[0],
+                dates[1],
+                dates[2],
                 status,
                 int(learners.get(version.id, 0)),
                 version.loaded_at,
