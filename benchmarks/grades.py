@@ -41,12 +41,13 @@ from lti_tool.config import PROJECT_ROOT, Settings
 from lti_tool.db import transaction, utcnow
 from lti_tool.extensions import ToolServices
 from lti_tool.grades.dispatcher import Dispatcher, DispatchPolicy
-from lti_tool.grades.worker import GradeWorker, drain
+from lti_tool.grades.worker import drain
 from lti_tool.journey import events
 from lti_tool.launch.records import record_launch, resolve_deployment
 from lti_tool.migrate import upgrade
 from lti_tool.models import ActivityVersion, Attempt, Participation, Registration, ScoreOutbox
 from lti_tool.models.grades import OutboxStatus
+from lti_tool.outbox import Outbox, OutboxWorker
 from lti_tool.sandbox import (
     SandboxSettings,
     ToolSettings,
@@ -299,19 +300,23 @@ def recovery(bench: Bench, policy: DispatchPolicy, outage_seconds: float) -> dic
     driver = SandboxDriver(bench.sandbox_url, "canvas")
     before = bench.received()
     driver.set_fault(path_contains="/scores", status=503, count=10**9)
-    worker = GradeWorker(bench.dispatcher(policy), poll_seconds=0.2)
+    dispatcher = bench.dispatcher(policy)
+    outbox = Outbox(dispatcher.session_factory)
+    outbox.register(dispatcher)
+    worker = OutboxWorker(outbox, poll_seconds=0.2)
     worker.start()
     queued = bench.queue_backlog()
     time.sleep(outage_seconds)
     refused = len([call for call in driver.calls() if call["faulted"]])
     driver.clear_faults()
     recovered = time.perf_counter()
-    while worker.dispatcher.live_rows():
+    while dispatcher.live():
         if time.perf_counter() - recovered > 600:
             raise SystemExit("the backlog did not drain within 10 minutes")
         time.sleep(0.02)
     drained_in = time.perf_counter() - recovered
     worker.stop()
+    outbox.close()
     arrived = bench.received() - before
     if arrived != queued:
         raise SystemExit(

@@ -19,6 +19,7 @@ from lti_tool.launch.platform_keys import PlatformKeyCache
 from lti_tool.launch.storage import DatabaseLaunchDataStorage
 from lti_tool.launch.tool_conf import DatabaseToolConf
 from lti_tool.outbound import PlatformHttp
+from lti_tool.outbox import Outbox, OutboxWorker
 
 
 def build_services(settings: Settings) -> ToolServices:
@@ -43,7 +44,21 @@ def build_services(settings: Settings) -> ToolServices:
         tokens=LaunchTokens(settings.secret_key, settings.launch_ttl_seconds),
         outbound=outbound,
         http=http,
+        outbox=Outbox(session_factory),
     )
+
+
+def register_queues(app: Flask, services: ToolServices) -> None:
+    """The outbox's queues: scores to gradebooks, certificate mail, CPE Monitor reports."""
+    from lti_tool.credit.queues import CertificateMailQueue, CpeMonitorQueue
+    from lti_tool.credit.settings import credit_config
+    from lti_tool.grades.worker import dispatcher_for
+
+    services.outbox.register(dispatcher_for(services))
+    services.outbox.register(
+        CertificateMailQueue(services.session_factory, lambda: credit_config(app))
+    )
+    services.outbox.register(CpeMonitorQueue(services.session_factory, lambda: credit_config(app)))
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -70,14 +85,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Learner PII columns are sealed with the AES-GCM keyring in the keys folder.
     configure_pii(settings.keys_dir)
     app.extensions["lti_tool"] = services
-    from lti_tool.credit.background import credit_jobs
-    from lti_tool.grades.worker import start_inline_worker
-
-    # The embedded default delivers grades (and retries certificate mail) from this process;
-    # production runs `lti-tool grades worker` (LTI_TOOL_INLINE_GRADE_WORKER=false).
-    app.extensions["lti_tool_grade_worker"] = start_inline_worker(
-        services, side_jobs=credit_jobs(services)
-    )
+    register_queues(app, services)
+    # The embedded default delivers from a thread of this process; production runs
+    # `lti-tool worker` (LTI_TOOL_INLINE_GRADE_WORKER=false).
+    worker = None
+    if settings.inline_grade_worker:
+        worker = OutboxWorker(services.outbox, name="inline")
+        worker.start()
+    app.extensions["lti_tool_worker"] = worker
 
     from lti_tool import admin, web
     from lti_tool.credit.confirm import bp as mail_confirmation_bp

@@ -10,7 +10,8 @@ from lti_tool.admin.commands import admin as admin_group
 from lti_tool.catalog.commands import activities
 from lti_tool.config import Settings
 from lti_tool.credit.commands import reports, rotate_pii
-from lti_tool.grades.cli import grades
+from lti_tool.grades.commands import grades
+from lti_tool.outbox.commands import outbox, worker
 from lti_tool.platforms import (
     PlatformError,
     add_platform,
@@ -208,6 +209,8 @@ def platforms_remove(issuer: str, client_id: str, force: bool) -> None:
 main.add_command(activities)
 main.add_command(admin_group)
 main.add_command(grades)
+main.add_command(outbox)
+main.add_command(worker)
 main.add_command(reports)
 keys.add_command(rotate_pii)
 platforms.add_command(platforms_check)

@@ -21,6 +21,7 @@ from lti_tool.launch.platform_keys import PlatformKeyCache
 from lti_tool.launch.storage import DatabaseLaunchDataStorage
 from lti_tool.launch.tool_conf import DatabaseToolConf
 from lti_tool.outbound import USER_AGENT, OutboundPolicy, PlatformHttp
+from lti_tool.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ class ToolServices:
     # The one client for every call to a platform (lti_tool.outbound), and its rules.
     outbound: OutboundPolicy
     http: PlatformHttp
+    # Every piece of work that leaves the tool (scores, certificate mail, CPE Monitor).
+    outbox: Outbox
 
 
 def outbound_policy(settings: Settings) -> OutboundPolicy:

@@ -1,4 +1,4 @@
-"""Console pages for day-to-day operation: launches, the grade outbox, keys, registration rules."""
+"""Console pages for day-to-day operation: launches, the outbox, keys, registration rules."""
 
 from __future__ import annotations
 
@@ -28,11 +28,17 @@ def launches() -> str:
     )
 
 
+@bp.get("/outbox")
 @bp.get("/grades")
 def grades() -> str:
+    """The one page for every queue of the outbox; scores in detail."""
     session = db()
+    outbox = services().outbox
     return render_template(
         "admin/grades.html",
+        queues=outbox.queues,
+        queue_counts=outbox.counts(session),
+        dead_mail=outbox.queue("certificate_mail").dead_letters(session, 200),
         counts=outbox_counts(session),
         undelivered=queries.undelivered_scores(session),
         dead=queries.dead_scores(session),
@@ -54,6 +60,24 @@ def grades_resend() -> Response:
         else "Nothing was queued: those scores are not dead letters any more, or a newer "
         "score for the same learner replaced them."
     )
+    return redirect(url_for("admin.grades"))
+
+
+@bp.post("/outbox/<queue>/resend")
+def outbox_resend(queue: str) -> Response:
+    session = db()
+    outbox = services().outbox
+    if queue not in outbox.queues:
+        flash(f"There is no queue {queue!r}.")
+        return redirect(url_for("admin.grades"))
+    ids = (
+        None
+        if request.form.get("all") == "1"
+        else [int(value) for value in request.form.getlist("ids") if value.isdigit()]
+    )
+    requeued = outbox.resend(session, queue, ids)
+    log.info("operator %s resent %s jobs %s", current_operator().username, queue, requeued)
+    flash(f"{len(requeued)} job(s) queued again." if requeued else "Nothing was queued again.")
     return redirect(url_for("admin.grades"))
 
 

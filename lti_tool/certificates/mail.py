@@ -2,9 +2,9 @@
 
 The seed activity promises "A CE certificate will be emailed to you immediately", so the
 certificate page must not wait for a mail server. ``build_certificate_message`` is quick and
-runs in the request; delivery runs off the request thread (``deliver_in_background``, or the
-caller's own worker calling ``send_with_retries``), retries transient failures with
-exponential backoff and returns a typed ``DeliveryResult`` instead of raising.
+runs in the request; delivery (the outbox's, calling ``send_with_retries`` off the request
+thread) retries transient failures with exponential backoff and returns a typed
+``DeliveryResult`` instead of raising.
 
 Without an SMTP host (the embedded default) messages are written as ``.eml`` files into
 ``MailSettings.outbox_dir`` (0600 files in a 0700 folder) and the path is returned for the
@@ -20,10 +20,8 @@ import os
 import secrets
 import smtplib
 import ssl
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
@@ -166,26 +164,6 @@ def send_with_retries(
         if result.permanent:
             return result
     return result
-
-
-def deliver_in_background(
-    message: EmailMessage,
-    settings: MailSettings,
-    attempts: int = 4,
-    backoff: float = 2.0,
-) -> Future[DeliveryResult]:
-    """Start ``send_with_retries`` on a daemon thread and return at once.
-
-    A message still being retried when the process exits is lost; callers that must not
-    lose mail record the message and use their own durable worker instead.
-    """
-    future: Future[DeliveryResult] = Future()
-
-    def run() -> None:
-        future.set_result(send_with_retries(message, settings, attempts, backoff))
-
-    threading.Thread(target=run, name="certificate-mail", daemon=True).start()
-    return future
 
 
 def _send_smtp(message: EmailMessage, settings: MailSettings) -> None:

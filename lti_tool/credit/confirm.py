@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from lti_tool.credit.mail_confirmation import ConfirmationInvalid, held_mail, release
-from lti_tool.credit.mail_outbox import deliver_now
+from lti_tool.credit.queues import deliver_after_commit
 from lti_tool.credit.settings import credit_config
 from lti_tool.db import utcnow
 from lti_tool.extensions import after_commit, db, services
@@ -45,8 +45,8 @@ def confirm(token: str) -> str:
     session = db()
     mail = held_mail(session, token, services().settings.secret_key)
     release(session, mail, utcnow())
-    factory, config, mail_id = services().session_factory, credit_config(), mail.id
-    after_commit(lambda: deliver_now(factory, config, mail_id))
+    outbox, config, mail_id = services().outbox, credit_config(), mail.id
+    after_commit(lambda: deliver_after_commit(outbox, config, mail_id))
     return render_template(
         "credit/confirm_mail.html",
         title="Address confirmed",

@@ -19,10 +19,11 @@ still unreported are flagged from day 45; ACPE's limit is 60 days after particip
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool.certificates.cpe_monitor import (
@@ -42,12 +43,17 @@ from lti_tool.credit.settings import CreditSettings
 from lti_tool.db import utcnow
 from lti_tool.models import Certificate, CpeMonitorReport
 from lti_tool.models.certificates import ReportStatus
+from lti_tool.outbox import LeasedTable, RetryPolicy
 
 log = logging.getLogger("lti_tool.credit.cpe_monitor")
 
+# A report keeps its status (queued) while a sender holds its lease.
+REPORTS = LeasedTable(CpeMonitorReport, waiting=ReportStatus.QUEUED)
 LEASE = timedelta(minutes=2)
-FIRST_RETRY = timedelta(minutes=5)
-LONGEST_WAIT = timedelta(hours=6)
+# 5, 10, 20 … minutes up to six hours. No dead letter: a report CPE Monitor never answered
+# stays queued and is flagged to the provider from day 45 (``deadline_flags``).
+RETRY = RetryPolicy(base=timedelta(minutes=5), cap=timedelta(hours=6), max_attempts=10**6)
+_rng = random.Random()  # noqa: S311 (jitter, not security)
 # CPE Monitor's answer when the completion is already on the e-Profile.
 ALREADY_REPORTED = "DUPLICATE"
 # Still to reach CPE Monitor (flagged as the 60-day limit nears).
@@ -129,14 +135,6 @@ def completion_record(report: CpeMonitorReport, reference: str) -> CompletionRec
     )
 
 
-def _due(now: datetime):  # type: ignore[no-untyped-def]
-    return and_(
-        CpeMonitorReport.status == ReportStatus.QUEUED,
-        CpeMonitorReport.next_attempt_at <= now,
-        or_(CpeMonitorReport.lease_until.is_(None), CpeMonitorReport.lease_until < now),
-    )
-
-
 def submit_report(
     session_factory: SessionFactory,
     report_id: int,
@@ -150,14 +148,9 @@ def submit_report(
         return None
     now = now or utcnow()
     with session_factory() as session:
-        taken = session.execute(
-            update(CpeMonitorReport)
-            .where(CpeMonitorReport.id == report_id, _due(now))
-            .values(lease_until=now + LEASE)
-            .execution_options(synchronize_session=False)
-        )
+        taken = REPORTS.take_one(session, report_id, now, LEASE)
         session.commit()
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
+        if not taken:
             return None
         report = session.get(CpeMonitorReport, report_id)
         assert report is not None
@@ -208,22 +201,19 @@ def _record(session_factory: SessionFactory, report_id: int, outcome: Submission
         else:
             assert isinstance(outcome, TransientFailure)
             report.error_code, report.error_text = "", outcome.reason
-            report.next_attempt_at = now + min(
-                FIRST_RETRY * 2 ** (report.attempts - 1), LONGEST_WAIT
-            )
+            report.next_attempt_at = now + RETRY.delay(report.attempts, _rng)
             log.warning("CPE Monitor report %s not sent: %s", report.id, outcome.reason)
         session.commit()
 
 
 def submit_pending_reports(
     session_factory: SessionFactory,
-    settings: CreditSettings | None = None,
+    settings: CreditSettings,
     *,
     now: datetime | None = None,
     limit: int = 50,
 ) -> int:
-    """One pass of the worker: submit every due report; returns how many got an answer."""
-    settings = settings or CreditSettings.from_env()
+    """One round of the worker: submit every due report; returns how many got an answer."""
     if not settings.cpe_monitor_configured:
         return 0
     now = now or utcnow()
@@ -231,7 +221,7 @@ def submit_pending_reports(
         due = list(
             session.scalars(
                 select(CpeMonitorReport.id)
-                .where(_due(now))
+                .where(REPORTS.due(CpeMonitorReport, now))
                 .order_by(CpeMonitorReport.next_attempt_at)
                 .limit(limit)
             )

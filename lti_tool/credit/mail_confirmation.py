@@ -10,6 +10,7 @@ the button releases the held mail. The link is signed with the tool's secret and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -19,7 +20,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti_tool.certificates.mail import MailSettings, deliver, deliver_in_background
+from lti_tool.certificates.mail import MailSettings, deliver, send_with_retries
 from lti_tool.credit import audit
 from lti_tool.models import CertificateMail, User
 from lti_tool.models.certificates import MailStatus
@@ -90,12 +91,16 @@ def confirmation_message(held: Held, settings: MailSettings) -> EmailMessage:
     return message
 
 
-def send_confirmation(held: Held, settings: MailSettings) -> None:
+def send_confirmation(
+    held: Held, settings: MailSettings, in_background: Callable[[Callable[[], object]], object]
+) -> None:
+    """Mail the confirmation link; ``in_background`` is the outbox's (nothing durable waits
+    on this message: the held certificate mail stays until the link is opened)."""
     message = confirmation_message(held, settings)
     if not settings.smtp_host:
         deliver(message, settings)  # a local file write, done before the next page
     else:
-        deliver_in_background(message, settings, attempts=2)
+        in_background(lambda: send_with_retries(message, settings, 2, 2.0))
 
 
 def held_mail(session: Session, token: str, secret_key: str) -> CertificateMail:

@@ -3,46 +3,51 @@ retried by the worker until it goes out.
 
 The seed activity promises "A CE certificate will be emailed to you immediately", and the
 issue asks that retries never block the learner. So the message (PDF attached) is built in
-the claim's transaction and stored sealed in ``certificate_mails``; once that transaction
-commits, :func:`deliver_now` sends it: at once when there is no SMTP host (the
-embedded default writes an ``.eml`` file into ``<instance>/mail``, and the next page says
-where), otherwise on a background thread that tries a few times with
-``send_with_retries``. Whatever is still unsent is picked up by
-:func:`deliver_pending_mail`, which the worker loop calls next to the grade dispatcher.
+the claim's transaction and stored sealed in ``certificate_mails``, a queue of the outbox
+(``lti_tool.credit.queues``); once that transaction commits, the request has it sent: at
+once when there is no SMTP host (the embedded default writes an ``.eml`` file into
+``<instance>/mail``, and the next page says where), otherwise on the outbox's background
+thread, which tries a few times. Whatever is still unsent is picked up by the worker.
 
-A sender takes a row with a conditional UPDATE (pending → sending, with a lease), so the
-background thread and any number of workers never send one message twice at once; a sender
-that died mid-send leaves a lease that runs out.
+A sender takes a row with the outbox's lease (pending → sending), so the request's thread
+and any number of workers never send one message twice at once; a sender that died
+mid-send leaves a lease that runs out. A new mail is the request's own for its first
+``REQUEST_GRACE``: the worker's rounds leave it alone meanwhile, so the page after the
+claim sees the mail the request itself delivered.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+import random
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool.certificates import CertificateDocument
-from lti_tool.config import Settings
 from lti_tool.credit import audit
 from lti_tool.credit.rendering import certificate_mail
-from lti_tool.credit.settings import CreditConfig, mail_settings_from
+from lti_tool.credit.settings import CreditConfig
 from lti_tool.db import utcnow
 from lti_tool.models import Certificate, CertificateMail
 from lti_tool.models.certificates import MailStatus
+from lti_tool.outbox import LeasedTable, RetryPolicy
 
 log = logging.getLogger("lti_tool.credit.mail")
 
+MAILS = LeasedTable(CertificateMail, waiting=MailStatus.PENDING, taken=MailStatus.SENDING)
 LEASE = timedelta(minutes=5)  # longer than one send_with_retries round with SMTP timeouts
-MAX_ATTEMPTS = 12  # about a day and a half of retries with the backoff below
-FIRST_RETRY = timedelta(minutes=1)
-LONGEST_WAIT = timedelta(hours=6)
+# 1, 2, 4 … minutes (with jitter) up to six hours: about a day and a half in 12 tries.
+RETRY = RetryPolicy(base=timedelta(minutes=1), cap=timedelta(hours=6), max_attempts=12)
+MAX_ATTEMPTS = RETRY.max_attempts
+# How long a new mail belongs to the request that queued it (see the module's docstring).
+REQUEST_GRACE = timedelta(seconds=30)
+_rng = random.Random()  # noqa: S311 (jitter, not security)
 
 SessionFactory = sessionmaker[Session]
 
@@ -80,26 +85,6 @@ def queue_mail(
     return row
 
 
-def _take(session_factory: SessionFactory, mail_id: int, now: datetime) -> bool:
-    """Lease the row to this sender; False if it is not due or someone else holds it."""
-    with session_factory() as session:
-        result = session.execute(
-            update(CertificateMail)
-            .where(CertificateMail.id == mail_id, _due(now))
-            .values(status=MailStatus.SENDING, lease_until=now + LEASE)
-            .execution_options(synchronize_session=False)
-        )
-        session.commit()
-        return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
-
-
-def _due(now: datetime):  # type: ignore[no-untyped-def]
-    return or_(
-        and_(CertificateMail.status == MailStatus.PENDING, CertificateMail.next_attempt_at <= now),
-        and_(CertificateMail.status == MailStatus.SENDING, CertificateMail.lease_until < now),
-    )
-
-
 def deliver_mail(
     session_factory: SessionFactory,
     mail_id: int,
@@ -115,8 +100,9 @@ def deliver_mail(
     Returns the row's new status, or ``None`` when it was not due or another sender had it.
     """
     now = now or utcnow()
-    if not _take(session_factory, mail_id, now):
-        return None
+    with session_factory.begin() as session:
+        if not MAILS.take_one(session, mail_id, now, LEASE):
+            return None
     with session_factory() as session:
         row = session.get(CertificateMail, mail_id)
         assert row is not None
@@ -162,7 +148,7 @@ def _record(
         else:
             row.attempts += result.attempts
             row.last_error = result.reason[:2000]
-            if result.permanent or row.attempts >= MAX_ATTEMPTS:
+            if result.permanent or RETRY.exhausted(row.attempts):
                 row.status = MailStatus.FAILED
                 audit.record_for(
                     session,
@@ -176,35 +162,37 @@ def _record(
                 log.warning("certificate mail %s gave up: %s", row.id, row.last_error)
             else:
                 row.status = MailStatus.PENDING
-                row.next_attempt_at = now + retry_delay(row.attempts)
+                row.next_attempt_at = now + RETRY.delay(row.attempts, _rng)
         session.commit()
         return row.status
 
 
 def retry_delay(attempts_so_far: int) -> timedelta:
-    """1, 2, 4 … minutes, at most six hours between tries."""
-    delay = FIRST_RETRY * 2 ** max(0, attempts_so_far - 1)
-    return min(delay, LONGEST_WAIT)
+    """The longest wait before the next try: 1, 2, 4 … minutes, at most six hours."""
+    return RETRY.ceiling(attempts_so_far)
 
 
 def deliver_pending_mail(
     session_factory: SessionFactory,
-    mail_settings: certificate_mail.MailSettings | None = None,
+    settings: certificate_mail.MailSettings,
     *,
     now: datetime | None = None,
     limit: int = 20,
 ) -> int:
-    """One pass of the worker: send every due mail once; returns how many were tried.
-
-    ``mail_settings`` defaults to the environment's (``Settings.from_env()``).
-    """
-    settings = mail_settings or mail_settings_from(Settings.from_env())
+    """One round of the worker: send every due mail once; returns how many were tried."""
     now = now or utcnow()
     with session_factory() as session:
         due = list(
             session.scalars(
                 select(CertificateMail.id)
-                .where(_due(now))
+                .where(
+                    MAILS.due(CertificateMail, now),
+                    # Fresh mail is the queuing request's to send (see REQUEST_GRACE).
+                    or_(
+                        CertificateMail.attempts > 0,
+                        CertificateMail.created_at <= now - REQUEST_GRACE,
+                    ),
+                )
                 .order_by(CertificateMail.next_attempt_at)
                 .limit(limit)
             )
@@ -217,46 +205,3 @@ def deliver_pending_mail(
         except Exception:  # one bad row must not stop the others
             log.exception("certificate mail %s could not be handled", mail_id)
     return tried
-
-
-def deliver_now(
-    session_factory: SessionFactory,
-    config: CreditConfig,
-    mail_id: int,
-    then: Callable[[], None] | None = None,
-) -> None:
-    """Deliver committed mail ``mail_id`` without making the learner wait for SMTP.
-
-    Called after the request's commit, with its connection returned (``after_commit``).
-    ``then`` runs after the mail was handed on (e.g. the CPE Monitor submission).
-    """
-    try:
-        if not config.mail.smtp_host:
-            # A local file write: done before the next page, which shows where it went.
-            deliver_mail(session_factory, mail_id, config.mail)
-        else:
-            _in_background(
-                lambda: deliver_mail(
-                    session_factory,
-                    mail_id,
-                    config.mail,
-                    attempts=config.mail_attempts_at_once,
-                    backoff=config.mail_backoff_seconds,
-                )
-            )
-    except Exception:  # the certificate is committed; the worker retries the mail
-        log.exception("certificate mail %s: immediate delivery failed", mail_id)
-    if then is not None:
-        _in_background(then)
-
-
-def _in_background(work: Callable[[], object]) -> threading.Thread:
-    def run() -> None:
-        try:
-            work()
-        except Exception:
-            log.exception("certificate delivery: background work failed")
-
-    thread = threading.Thread(target=run, name="certificate-delivery", daemon=True)
-    thread.start()
-    return thread

@@ -29,7 +29,7 @@ from lti_tool.course import (
     Step,
 )
 from lti_tool.credit import audit, present
-from lti_tool.credit.cpe_reports import ReportLocked, report_of, submit_report
+from lti_tool.credit.cpe_reports import ReportLocked, report_of
 from lti_tool.credit.forms import read_claim_form
 from lti_tool.credit.issue import (
     CertificateNotInForce,
@@ -39,8 +39,8 @@ from lti_tool.credit.issue import (
     correct_certificate,
 )
 from lti_tool.credit.mail_confirmation import hold_unless_known, send_confirmation
-from lti_tool.credit.mail_outbox import deliver_now
 from lti_tool.credit.profile import prefill, profile_of
+from lti_tool.credit.queues import deliver_after_commit
 from lti_tool.credit.settings import credit_config
 from lti_tool.db import utcnow
 from lti_tool.extensions import after_commit, db, services
@@ -215,18 +215,11 @@ def _refusal(journey: Journey, refused: Exception) -> str:
 
 
 def _deliver(issued: Issued) -> None:
-    """After the commit: mail the certificate (a held mail is not due and stays), then
-    submit the CPE Monitor report."""
-    config = credit_config()
-    factory = services().session_factory
-    report_id = issued.report.id if issued.report is not None else None
-
-    def submit() -> None:
-        if report_id is not None:
-            submit_report(factory, report_id, config.credit)
-
+    """After the commit: mail the certificate, then submit the CPE Monitor report."""
+    outbox, config = services().outbox, credit_config()
     mail_id = issued.mail.id
-    after_commit(lambda: deliver_now(factory, config, mail_id, then=submit))
+    report_id = issued.report.id if issued.report is not None else None
+    after_commit(lambda: deliver_after_commit(outbox, config, mail_id, report_id))
 
 
 # -- the certificate --------------------------------------------------------------------------
@@ -350,8 +343,8 @@ def submit_correction(number: str) -> Response | tuple[str, int]:
     )
     if held is not None:
         # Only the link goes to an address not known to be the learner's; nothing with PII.
-        mail_settings = credit_config().mail
-        after_commit(lambda: send_confirmation(held, mail_settings))
+        mail_settings, outbox = credit_config().mail, services().outbox
+        after_commit(lambda: send_confirmation(held, mail_settings, outbox.in_background))
     _deliver(issued)
     return _see_certificate(issued.certificate)
 

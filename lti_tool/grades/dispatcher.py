@@ -2,13 +2,10 @@
 
 AGS 2.0 §3.4 https://www.imsglobal.org/spec/lti-ags/v2p0/#score-publish-service .
 
-Claiming. A row is due when it is pending and its ``next_attempt_at`` has come, or when it
-is being sent under a lease that ran out (its dispatcher crashed). One UPDATE … RETURNING
-claims a batch: on PostgreSQL the candidates are picked with ``FOR UPDATE SKIP LOCKED`` so
-several dispatchers on several hosts never take the same row; on SQLite the single
-conditional UPDATE is atomic because SQLite has one writer. A row is never claimed while an
-older row of the same (line item, learner) pair is pending or being sent, so one learner's
-scores reach a line item one at a time, in timestamp order.
+The score queue of the outbox (``lti_tool.outbox``), which owns claiming with a lease, the
+backoff and the worker loop. What scores add: a row is never claimed while an older row of
+the same (line item, learner) pair is pending or being sent, so one learner's scores reach a
+line item one at a time, in timestamp order.
 
 Outcomes. Delivered; or retried with exponential backoff and jitter (timeouts, 5xx), after
 ``Retry-After`` (429, which also holds back the registration's other rows); or retried a few
@@ -31,13 +28,19 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import requests
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from lti_tool.db import utcnow
 from lti_tool.grades.ags import AgsClient, AgsError, PlatformConnector
 from lti_tool.grades.line_items import LineItemResolver, Placement
-from lti_tool.grades.outbox import score_pair_key
+from lti_tool.grades.outbox import (
+    list_dead_letters,
+    outbox_counts,
+    resend,
+    resend_all_dead,
+    score_pair_key,
+)
 from lti_tool.grades.tokens import TokenCache
 from lti_tool.launch.tool_conf import DatabaseToolConf
 from lti_tool.models import Registration
@@ -48,8 +51,17 @@ from lti_tool.models.grades import (
     ScoreOutbox,
 )
 from lti_tool.outbound import OutboundPolicy, PlatformHttp
+from lti_tool.outbox import DeadLetter, LeasedTable, RetryPolicy
 
 log = logging.getLogger("lti_tool.grades")
+
+SCORES = LeasedTable(
+    ScoreOutbox,
+    waiting=OutboxStatus.PENDING,
+    taken=OutboxStatus.SENDING,
+    has_holder=True,
+    count_on_claim=True,
+)
 
 
 @dataclass(frozen=True)
@@ -75,12 +87,18 @@ class DispatchPolicy:
     # Delay before looking again when another dispatcher is finding a row's line item.
     line_item_wait_seconds: float = 1.0
 
-    def backoff(self, attempts: int, rng: random.Random) -> float:
-        """Exponential backoff with "equal jitter": half fixed, half random."""
-        ceiling = min(
-            self.backoff_cap_seconds, self.backoff_base_seconds * 2 ** max(0, attempts - 1)
+    @property
+    def retry(self) -> RetryPolicy:
+        return RetryPolicy(
+            base=dt.timedelta(seconds=self.backoff_base_seconds),
+            cap=dt.timedelta(seconds=self.backoff_cap_seconds),
+            max_attempts=self.max_attempts,
+            max_retry_after=dt.timedelta(seconds=self.max_retry_after_seconds),
         )
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+    def backoff(self, attempts: int, rng: random.Random) -> float:
+        """Seconds to wait after ``attempts`` tries (the outbox's backoff with jitter)."""
+        return self.retry.delay(attempts, rng).total_seconds()
 
 
 def default_worker_id() -> str:
@@ -107,6 +125,11 @@ class Claimed:
 
 
 class Dispatcher:
+    """The outbox queue of AGS scores (``lti_tool.outbox.Queue``)."""
+
+    name = "scores"
+    title = "Scores to gradebooks"
+
     def __init__(
         self,
         session_factory: sessionmaker[Session],
@@ -153,7 +176,7 @@ class Dispatcher:
             list(self._pool.map(self.deliver, claimed))
         return len(claimed)
 
-    def live_rows(self) -> int:
+    def live(self) -> int:
         """Rows of this dispatcher's platforms still pending or being sent."""
         query = (
             select(func.count())
@@ -169,56 +192,66 @@ class Dispatcher:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
 
-    def _is_postgres(self, session: Session) -> bool:
-        return session.get_bind().dialect.name == "postgresql"
-
-    def claim(self) -> list[int]:
+    def claim(self, ids: Collection[int] | None = None) -> list[int]:
         now = self.clock()
-        policy = self.policy
-        candidate = aliased(ScoreOutbox, name="candidate")
-        older = aliased(ScoreOutbox, name="older")
+        held = [key for key, until in list(self._holds.items()) if until > now]
 
-        def due(row: Any) -> Any:
-            return or_(
-                and_(row.status == OutboxStatus.PENDING, row.next_attempt_at <= now),
-                and_(row.status == OutboxStatus.SENDING, row.lease_until < now),
-            )
-
-        blocked = exists().where(
-            older.pair_key == candidate.pair_key,
-            older.id < candidate.id,
-            older.status.in_(LIVE_STATUSES),
-        )
-        with self.session_factory.begin() as session:
-            candidates = select(candidate.id).where(due(candidate), ~blocked)
+        def scores_rules(candidate: Any) -> list[Any]:
+            older = aliased(ScoreOutbox, name="older")
+            rules = [
+                ~exists().where(
+                    older.pair_key == candidate.pair_key,
+                    older.id < candidate.id,
+                    older.status.in_(LIVE_STATUSES),
+                )
+            ]
             if self.registration_ids is not None:
-                candidates = candidates.where(candidate.registration_id.in_(self.registration_ids))
-            held = [key for key, until in list(self._holds.items()) if until > now]
+                rules.append(candidate.registration_id.in_(self.registration_ids))
             if held:  # platforms that answered 429 get nothing until their Retry-After
-                candidates = candidates.where(candidate.registration_id.not_in(held))
-            candidates = candidates.order_by(candidate.next_attempt_at, candidate.id).limit(
-                policy.batch_size
-            )
-            if self._is_postgres(session):
-                candidates = candidates.with_for_update(skip_locked=True, of=candidate)
-            statement = (
-                update(ScoreOutbox)
-                .where(ScoreOutbox.id.in_(candidates.scalar_subquery()), due(ScoreOutbox))
-                .values(
-                    # A row whose lease ran out may have reached the platform already.
-                    maybe_landed=case(
+                rules.append(candidate.registration_id.not_in(held))
+            return rules
+
+        with self.session_factory.begin() as session:
+            return SCORES.claim(
+                session,
+                now,
+                dt.timedelta(seconds=self.policy.lease_seconds),
+                limit=self.policy.batch_size,
+                holder=self.worker_id,
+                ids=ids,
+                where=scores_rules,
+                # A row whose lease ran out may have reached the platform already.
+                values={
+                    "maybe_landed": case(
                         (ScoreOutbox.status == OutboxStatus.SENDING, True),
                         else_=ScoreOutbox.maybe_landed,
-                    ),
-                    status=OutboxStatus.SENDING,
-                    claimed_by=self.worker_id,
-                    lease_until=now + dt.timedelta(seconds=policy.lease_seconds),
-                    attempts=ScoreOutbox.attempts + 1,
-                )
-                .returning(ScoreOutbox.id)
-                .execution_options(synchronize_session=False)
+                    )
+                },
             )
-            return sorted(session.scalars(statement).all())
+
+    # -- the outbox's view of this queue -----------------------------------------------
+    def send_now(self, job_id: int) -> None:
+        for row_id in self.claim(ids=[job_id]):
+            self.deliver(row_id)
+
+    def counts(self, session: Session) -> dict[str, int]:
+        return outbox_counts(session)
+
+    def dead_letters(self, session: Session, limit: int) -> list[DeadLetter]:
+        return [
+            DeadLetter(
+                queue=self.name,
+                id=row.id,
+                what=f"score {row.payload.get('scoreGiven')} to registration {row.registration_id}",
+                attempts=row.attempts,
+                error=row.last_error,
+                at=row.created_at,
+            )
+            for row in list_dead_letters(session, limit=limit)
+        ]
+
+    def resend(self, session: Session, ids: list[int] | None) -> list[int]:
+        return resend_all_dead(session) if ids is None else resend(session, ids)
 
     # -- one row ----------------------------------------------------------------------
     def _http(self) -> requests.Session:
@@ -322,17 +355,7 @@ class Dispatcher:
     # -- outcomes ---------------------------------------------------------------------
     def _finish(self, session: Session, claimed: Claimed, **values: Any) -> bool:
         """Write an outcome if this dispatcher still holds the claim."""
-        result = session.execute(
-            update(ScoreOutbox)
-            .where(
-                ScoreOutbox.id == claimed.id,
-                ScoreOutbox.status == OutboxStatus.SENDING,
-                ScoreOutbox.claimed_by == self.worker_id,
-            )
-            .values(claimed_by=None, lease_until=None, **values)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return SCORES.finish(session, claimed.id, self.worker_id, **values)
 
     def _delivered(self, claimed: Claimed, note: str) -> None:
         now = self.clock()
@@ -398,10 +421,9 @@ class Dispatcher:
             values["status"] = OutboxStatus.DEAD
         else:
             values["status"] = OutboxStatus.PENDING
-            if failure.retry_after is not None:
-                delay = min(failure.retry_after, policy.max_retry_after_seconds)
-            else:
-                delay = policy.backoff(claimed.attempts, self._rng)
+            delay = policy.retry.delay(
+                claimed.attempts, self._rng, failure.retry_after
+            ).total_seconds()
             values["next_attempt_at"] = now + dt.timedelta(seconds=delay)
         with self.session_factory.begin() as session:
             newer = session.scalar(

@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-import weakref
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool import protocol
@@ -33,6 +31,7 @@ from lti_tool.db import utcnow
 from lti_tool.grades import payloads
 from lti_tool.models import Attempt, Participation, ParticipationPlacement, ResourceLink
 from lti_tool.models.grades import GradeLineItem, OutboxStatus, ScoreOutbox
+from lti_tool.outbox import job_queued
 
 log = logging.getLogger("lti_tool.grades")
 
@@ -40,19 +39,6 @@ POSTTEST = "posttest"
 COMPLETED_EVENT = "completed"
 # A placement the learner launched for the first time, after scoring elsewhere.
 PLACEMENT_JOINED_EVENT = "placement"
-
-# Dispatchers in this process wait on these events between polls; a commit that enqueued a
-# score sets them so the inline worker sends it at once. Other processes simply poll.
-_wakeups: weakref.WeakSet[threading.Event] = weakref.WeakSet()
-
-
-def subscribe(wakeup: threading.Event) -> None:
-    _wakeups.add(wakeup)
-
-
-def _wake_dispatchers(_session: Session) -> None:
-    for wakeup in list(_wakeups):
-        wakeup.set()
 
 
 def best_posttest_fraction(
@@ -256,7 +242,7 @@ def _enqueue(
     )
     session.add(row)
     session.flush()
-    event.listen(session, "after_commit", _wake_dispatchers, once=True)
+    job_queued(session)
     return row
 
 
@@ -321,7 +307,7 @@ def resend(session: Session, ids: Iterable[int]) -> list[int]:
         requeued.append(row.id)
     session.flush()
     if requeued:
-        event.listen(session, "after_commit", _wake_dispatchers, once=True)
+        job_queued(session)
     return requeued
 
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import update
 
 from lti_tool.db import transaction
-from lti_tool.grades.cli import grades
+from lti_tool.grades.commands import grades
 from lti_tool.grades.outbox import list_dead_letters, resend
 from lti_tool.grades.worker import drain
 from lti_tool.models.grades import FailureKind, OutboxStatus, ScoreOutbox

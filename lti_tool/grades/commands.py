@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import FrameType
 from typing import TYPE_CHECKING
 
 import click
@@ -31,7 +29,7 @@ def _services() -> Iterator[ToolServices]:
 
 @click.group()
 def grades() -> None:
-    """Grade passback to the platforms (AGS score outbox)."""
+    """Grade passback to the platforms (the outbox's score queue)."""
 
 
 @grades.command()
@@ -67,10 +65,11 @@ def worker(
     registration_ids: tuple[int, ...],
     once: bool,
 ) -> None:
-    """Send queued scores until stopped (SIGTERM or Ctrl-C finish the current batch)."""
-    from lti_tool.grades.worker import GradeWorker, dispatcher_for, drain, policy_for
+    """The outbox worker with these score options (kept for one release: use
+    ``lti-tool worker``, which also delivers certificate mail and CPE Monitor reports)."""
+    from lti_tool.outbox.commands import run_worker
 
-    overrides = {
+    overrides: dict[str, float | int] = {
         "batch_size": batch_size,
         "concurrency": concurrency,
         "lease_seconds": lease_seconds,
@@ -81,26 +80,7 @@ def worker(
     }
     if http_timeout is not None:
         overrides["http_timeout_seconds"] = http_timeout
-    with _services() as services:
-        dispatcher = dispatcher_for(
-            services, policy_for(services, **overrides), worker_id, registration_ids or None
-        )
-        if once:
-            handled = drain(dispatcher, timeout=60.0)
-            dispatcher.close()
-            click.echo(f"handled {handled} scores")
-            return
-        from lti_tool.credit.background import credit_jobs
-
-        loop = GradeWorker(dispatcher, poll_seconds=poll_seconds, side_jobs=credit_jobs(services))
-
-        def _stop(_signum: int, _frame: FrameType | None) -> None:
-            loop.stop(timeout=0)
-
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
-        click.echo(f"grade worker {dispatcher.worker_id} running", err=True)
-        loop.run()
+    run_worker(poll_seconds, once, overrides, worker_id, registration_ids)
 
 
 @grades.command()

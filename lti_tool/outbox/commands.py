@@ -1,0 +1,120 @@
+"""``lti-tool worker`` (deliver every queue until stopped) and ``lti-tool outbox``."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from dataclasses import replace
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from lti_tool.extensions import ToolServices
+
+
+def _app() -> tuple[Flask, ToolServices]:
+    """The tool, wired as the web process is, without the web process's own worker."""
+    from lti_tool import create_app
+    from lti_tool.config import Settings
+
+    app = create_app(replace(Settings.from_env(), inline_grade_worker=False))
+    return app, app.extensions["lti_tool"]
+
+
+def run_worker(
+    poll_seconds: float,
+    once: bool,
+    score_policy: dict[str, Any] | None = None,
+    worker_id: str | None = None,
+    registration_ids: tuple[int, ...] = (),
+) -> None:
+    from lti_tool.grades.worker import dispatcher_for, policy_for
+    from lti_tool.outbox import OutboxWorker, drain
+
+    _app_, services = _app()
+    outbox = services.outbox
+    if score_policy or worker_id or registration_ids:
+        outbox.replace(
+            dispatcher_for(
+                services,
+                policy_for(services, **(score_policy or {})),
+                worker_id,
+                registration_ids or None,
+            )
+        )
+    try:
+        if once:
+            handled = drain(outbox, timeout=60.0)
+            click.echo(f"handled {handled} jobs")
+            return
+        loop = OutboxWorker(outbox, poll_seconds=poll_seconds, name="worker")
+
+        def _stop(_signum: int, _frame: FrameType | None) -> None:
+            loop.stopping.set()
+            outbox.wake()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        click.echo(f"outbox worker running (queues: {', '.join(outbox.queues)})", err=True)
+        loop.run()
+    finally:
+        outbox.close()
+        services.engine.dispose()
+
+
+@click.command()
+@click.option("--poll-seconds", type=float, default=2.0, show_default=True)
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+def worker(poll_seconds: float, once: bool) -> None:
+    """Deliver every queue of the outbox until stopped (SIGTERM or Ctrl-C finish the round):
+    scores to gradebooks, certificate mail, CPE Monitor reports."""
+    run_worker(poll_seconds, once)
+
+
+@click.group()
+def outbox() -> None:
+    """The outbox: what is waiting to leave the tool, and what was given up on."""
+
+
+@outbox.command()
+@click.option("--limit", type=int, default=50, show_default=True)
+def status(limit: int) -> None:
+    """Jobs per queue and state, then the dead letters and why each died."""
+    _app_, services = _app()
+    try:
+        with services.session_factory() as session:
+            for name, counts in services.outbox.counts(session).items():
+                states = "  ".join(f"{state}={count}" for state, count in counts.items())
+                click.echo(f"{name}: {states}")
+            for letter in services.outbox.dead_letters(session, limit):
+                click.echo(
+                    f"dead {letter.queue} #{letter.id} {letter.what} tries={letter.attempts}:"
+                    f" {letter.error}"
+                )
+    finally:
+        services.outbox.close()
+
+
+@outbox.command()
+@click.argument("queue")
+@click.option("--id", "ids", type=int, multiple=True, help="A dead letter to resend (repeatable).")
+@click.option("--all-dead", is_flag=True, help="Resend every dead letter of the queue.")
+def resend(queue: str, ids: tuple[int, ...], all_dead: bool) -> None:
+    """Queue dead letters of QUEUE (scores, certificate_mail) again."""
+    if not ids and not all_dead:
+        click.echo("error: give --id N (repeatable) or --all-dead", err=True)
+        sys.exit(2)
+    _app_, services = _app()
+    try:
+        if queue not in services.outbox.queues:
+            click.echo(f"error: no queue {queue!r}; known: {', '.join(services.outbox.queues)}")
+            sys.exit(2)
+        with services.session_factory.begin() as session:
+            requeued = services.outbox.resend(session, queue, None if all_dead else list(ids))
+        click.echo(f"requeued {len(requeued)}: {requeued}")
+    finally:
+        services.outbox.close()
