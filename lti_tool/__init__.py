@@ -12,12 +12,15 @@ from flask import Flask, Response
 from lti_tool import logmask
 from lti_tool.config import PROJECT_ROOT, Settings
 from lti_tool.db import make_engine, make_session_factory
+from lti_tool.events import EventBus
 from lti_tool.extensions import ToolServices, outbound_policy
+from lti_tool.grades.outbox import subscribe as score_subscriptions
 from lti_tool.keys import KeyStore
 from lti_tool.launch.context import LaunchTokens
 from lti_tool.launch.platform_keys import PlatformKeyCache
-from lti_tool.launch.storage import DatabaseLaunchDataStorage
+from lti_tool.launch.service import LaunchService
 from lti_tool.launch.tool_conf import DatabaseToolConf
+from lti_tool.launch.validation import LaunchValidator
 from lti_tool.outbound import PlatformHttp
 from lti_tool.outbox import Outbox, OutboxWorker
 
@@ -25,26 +28,45 @@ from lti_tool.outbox import Outbox, OutboxWorker
 def build_services(settings: Settings) -> ToolServices:
     engine = make_engine(settings.database_url, pool_size=settings.pool_size)
     session_factory = make_session_factory(engine)
+    # What the journey announces; the grades package queues scores for it.
+    bus = EventBus()
+    bus.attach(session_factory)
+    score_subscriptions(bus)
     key_store = KeyStore(settings.keys_dir, settings.key_propagation_seconds)
     outbound = outbound_policy(settings)
     http = PlatformHttp(outbound)
+    tool_conf = DatabaseToolConf(session_factory, key_store)
+    platform_keys = PlatformKeyCache(
+        session_factory,
+        http,
+        ttl_seconds=settings.platform_jwks_ttl_seconds,
+        timeout_seconds=settings.http_timeout_seconds,
+    )
+    tokens = LaunchTokens(settings.secret_key, settings.launch_ttl_seconds)
+    validator = LaunchValidator(
+        tool_conf,
+        key_cache=platform_keys,
+        leeway_seconds=settings.jwt_leeway_seconds,
+        tool_origin=settings.base_url,
+    )
     return ToolServices(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
         key_store=key_store,
-        tool_conf=DatabaseToolConf(session_factory, key_store),
-        platform_keys=PlatformKeyCache(
-            session_factory,
-            http,
-            ttl_seconds=settings.platform_jwks_ttl_seconds,
-            timeout_seconds=settings.http_timeout_seconds,
-        ),
-        launch_storage=DatabaseLaunchDataStorage(session_factory),
-        tokens=LaunchTokens(settings.secret_key, settings.launch_ttl_seconds),
+        tool_conf=tool_conf,
+        platform_keys=platform_keys,
+        tokens=tokens,
         outbound=outbound,
         http=http,
         outbox=Outbox(session_factory),
+        launches=LaunchService(
+            validator,
+            tokens,
+            session_factory,
+            base_url=settings.base_url,
+            secret_key=settings.secret_key,
+        ),
     )
 
 

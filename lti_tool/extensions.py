@@ -18,7 +18,7 @@ from lti_tool.config import Settings
 from lti_tool.keys import KeyStore
 from lti_tool.launch.context import LaunchTokens
 from lti_tool.launch.platform_keys import PlatformKeyCache
-from lti_tool.launch.storage import DatabaseLaunchDataStorage
+from lti_tool.launch.service import LaunchService
 from lti_tool.launch.tool_conf import DatabaseToolConf
 from lti_tool.outbound import USER_AGENT, OutboundPolicy, PlatformHttp
 from lti_tool.outbox import Outbox
@@ -36,13 +36,14 @@ class ToolServices:
     key_store: KeyStore
     tool_conf: DatabaseToolConf
     platform_keys: PlatformKeyCache
-    launch_storage: DatabaseLaunchDataStorage
     tokens: LaunchTokens
     # The one client for every call to a platform (lti_tool.outbound), and its rules.
     outbound: OutboundPolicy
     http: PlatformHttp
     # Every piece of work that leaves the tool (scores, certificate mail, CPE Monitor).
     outbox: Outbox
+    # Completes launches (validation, deployment, launch record); the view only does HTTP.
+    launches: LaunchService
 
 
 def outbound_policy(settings: Settings) -> OutboundPolicy:

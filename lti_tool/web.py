@@ -131,9 +131,7 @@ def install(app: Flask) -> None:
     def _launch_error(error: LaunchError) -> tuple[str, int]:
         # Render while the launch's rows are still readable, then drop the request's work:
         # nothing from a refused request is kept.
-        page = render_template(
-            "errors/launch_error.html", error=error, retry=getattr(error, "retry", None)
-        )
+        page = render_template("errors/launch_error.html", error=error, retry=error.retry)
         _launch_claims()
         session = g.pop("db_session", None)
         if session is not None:

@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 
 from lti_tool import models, protocol
 from lti_tool.catalog import current_version
-from lti_tool.dashboard.status import LearnerProgress, LearnerStatus, best_score, learner_status
+from lti_tool.course.status import LearnerProgress, LearnerStatus, best_recorded, learner_status
 from lti_tool.grades.nrps import Member, Roster
 from lti_tool.launch.context import LaunchContext
-from lti_tool.models import Attempt, EvaluationResponse, Launch, Participation, User
+from lti_tool.models import Attempt, AttemptKind, EvaluationResponse, Launch, Participation, User
 from lti_tool.models.grades import OutboxStatus, ScoreOutbox
 
-PRETEST, POSTTEST = "pretest", "posttest"
+PRETEST, POSTTEST = AttemptKind.PRETEST, AttemptKind.POSTTEST
 # Keeps each IN (...) list well under every database's bound-parameter limit.
 CHUNK = 500
 
@@ -207,8 +207,8 @@ def _progress(
         )
         found[participation.user_id] = (
             progress,
-            best_score(scores.get((participation_id, PRETEST), [])),
-            best_score(posttests),
+            best_recorded(scores.get((participation_id, PRETEST), [])),
+            best_recorded(posttests),
             deliveries.get(participation_id),
         )
     return found

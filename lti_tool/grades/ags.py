@@ -170,6 +170,9 @@ class PlatformConnector(ServiceConnector):
         timeout_seconds: float,
     ) -> None:
         super().__init__(registration, http)
+        # Our own references: pylti1p3's copies are private to it.
+        self.registration = registration
+        self.http = http
         self.product_family = product_family
         self.tokens = tokens
         self.timeout = timeout_seconds
@@ -178,7 +181,7 @@ class PlatformConnector(ServiceConnector):
             http.headers["User-Agent"] = USER_AGENT
 
     def token_key(self, scopes: Sequence[str]) -> TokenKey:
-        registration = self._registration
+        registration = self.registration
         return TokenKey.of(
             str(registration.get_issuer()),
             str(registration.get_client_id()),
@@ -194,7 +197,7 @@ class PlatformConnector(ServiceConnector):
         return self._fetch_token(key)
 
     def _client_assertion(self, key: TokenKey) -> str:
-        registration = self._registration
+        registration = self.registration
         audience = registration.get_auth_audience() or key.token_url
         now = int(time.time())
         claims: dict[str, str | int] = {
@@ -217,7 +220,7 @@ class PlatformConnector(ServiceConnector):
             "scope": key.scope_text,
         }
         try:
-            response = self._requests_session.post(key.token_url, data=form, timeout=self.timeout)
+            response = self.http.post(key.token_url, data=form, timeout=self.timeout)
         except requests.RequestException as exc:
             raise _transport_failure(exc, sent_body=False) from exc
         if not response.ok:
@@ -275,7 +278,7 @@ class PlatformConnector(ServiceConnector):
     def _check_service_url(self, url: str) -> None:
         """Service calls stay on the registration's own origins (launch claims, line item ids
         and next-page links all come from the platform's side)."""
-        registration = self._registration
+        registration = self.registration
         origins = service_origins(
             str(registration.get_issuer()),
             str(registration.get_auth_token_url()),
@@ -301,10 +304,8 @@ class PlatformConnector(ServiceConnector):
         try:
             if is_post:
                 headers["Content-Type"] = content_type
-                return self._requests_session.post(
-                    url, data=data, headers=headers, timeout=self.timeout
-                )
-            return self._requests_session.get(url, headers=headers, timeout=self.timeout)
+                return self.http.post(url, data=data, headers=headers, timeout=self.timeout)
+            return self.http.get(url, headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
             raise _transport_failure(exc, sent_body=is_post) from exc
 

@@ -28,46 +28,30 @@ from sqlalchemy.orm import Session
 
 from lti_tool import protocol
 from lti_tool.db import utcnow
+from lti_tool.events import EventBus
 from lti_tool.grades import payloads
-from lti_tool.models import Attempt, Participation, ParticipationPlacement, ResourceLink
+from lti_tool.models import (
+    Attempt,
+    AttemptKind,
+    Participation,
+    ParticipationPlacement,
+    ResourceLink,
+)
 from lti_tool.models.grades import GradeLineItem, OutboxStatus, ScoreOutbox
 from lti_tool.outbox import job_queued
 
 log = logging.getLogger("lti_tool.grades")
 
-POSTTEST = "posttest"
+POSTTEST = AttemptKind.POSTTEST.value
 COMPLETED_EVENT = "completed"
 # A placement the learner launched for the first time, after scoring elsewhere.
 PLACEMENT_JOINED_EVENT = "placement"
 
 
-def best_posttest_fraction(
-    session: Session, participation: Participation, just_submitted: Attempt | None = None
-) -> Fraction | None:
-    """The best submitted post-test score of the participation, exactly."""
-    attempts = list(
-        session.scalars(
-            select(Attempt).where(
-                Attempt.participation_id == participation.id,
-                Attempt.kind == POSTTEST,
-                Attempt.submitted_at.is_not(None),
-            )
-        )
-    )
-    if just_submitted is not None:
-        attempts.append(just_submitted)
-    fractions = [
-        Fraction(attempt.correct, attempt.total)
-        for attempt in attempts
-        if attempt.kind == POSTTEST and attempt.correct is not None and attempt.total
-    ]
-    return max(fractions) if fractions else None
-
-
 def enqueue_for_posttest(
-    session: Session, participation: Participation, attempt: Attempt
+    session: Session, participation: Participation, attempt: Attempt, best: Fraction
 ) -> list[ScoreOutbox]:
-    """Queue the best post-test percentage after ``attempt`` was submitted, for every
+    """Queue ``best``, the best post-test score after ``attempt`` was submitted, for every
     placement the learner came through."""
     return [
         row
@@ -79,14 +63,16 @@ def enqueue_for_posttest(
                 link,
                 f"{POSTTEST}:{attempt.public_id}",
                 _progress(participation),
-                just_submitted=attempt,
+                best,
             )
         )
         is not None
     ]
 
 
-def enqueue_completion(session: Session, participation: Participation) -> list[ScoreOutbox]:
+def enqueue_completion(
+    session: Session, participation: Participation, best: Fraction | None
+) -> list[ScoreOutbox]:
     """Queue activityProgress Completed (with the best score) when the journey ends."""
     return [
         row
@@ -98,6 +84,7 @@ def enqueue_completion(session: Session, participation: Participation) -> list[S
                 link,
                 COMPLETED_EVENT,
                 protocol.ACTIVITY_PROGRESS_COMPLETED,
+                best,
             )
         )
         is not None
@@ -105,15 +92,15 @@ def enqueue_completion(session: Session, participation: Participation) -> list[S
 
 
 def enqueue_for_new_placement(
-    session: Session, participation: Participation, link: ResourceLink
+    session: Session, participation: Participation, link: ResourceLink, best: Fraction | None
 ) -> ScoreOutbox | None:
     """A learner launched through a placement for the first time: its column gets the
     learner's current state, when there is one to report (a submitted post-test)."""
-    if best_posttest_fraction(session, participation) is None:
+    if best is None or not _takes_scores(link):
         return None
-    if not _takes_scores(link):
-        return None
-    return _enqueue(session, participation, link, PLACEMENT_JOINED_EVENT, _progress(participation))
+    return _enqueue(
+        session, participation, link, PLACEMENT_JOINED_EVENT, _progress(participation), best
+    )
 
 
 def _progress(participation: Participation) -> str:
@@ -180,7 +167,7 @@ def _enqueue(
     link: ResourceLink,
     event_key: str,
     activity_progress: str,
-    just_submitted: Attempt | None = None,
+    best: Fraction | None,
 ) -> ScoreOutbox | None:
     # One row per fact and placement: the fact's key names the placement it goes to.
     event_key = f"{event_key}@{link.id}"
@@ -205,7 +192,6 @@ def _enqueue(
         select(func.max(ScoreOutbox.score_timestamp)).where(ScoreOutbox.pair_key.in_(same_pair))
     )
     timestamp = payloads.next_score_timestamp(utcnow(), previous)
-    best = best_posttest_fraction(session, participation, just_submitted)
     score_given: Decimal | None = payloads.percent(best) if best is not None else None
     user = participation.user
     payload = payloads.score_payload(
@@ -323,3 +309,26 @@ def outbox_counts(session: Session) -> dict[str, int]:
     counts = {status.value: 0 for status in OutboxStatus}
     counts.update({status.value: count for status, count in rows})
     return counts
+
+
+# -- what the journey announces ----------------------------------------------------------
+def subscribe(bus: EventBus) -> None:
+    """Queue a score for each fact the journey announces (wired in ``build_services``)."""
+    from lti_tool.journey.events import ActivityCompleted, PlacementJoined, PosttestScored
+
+    bus.subscribe(
+        PosttestScored,
+        lambda session, fact: enqueue_for_posttest(
+            session, fact.participation, fact.attempt, fact.best
+        ),
+    )
+    bus.subscribe(
+        ActivityCompleted,
+        lambda session, fact: enqueue_completion(session, fact.participation, fact.best),
+    )
+    bus.subscribe(
+        PlacementJoined,
+        lambda session, fact: enqueue_for_new_placement(
+            session, fact.participation, fact.link, fact.best
+        ),
+    )

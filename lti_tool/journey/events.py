@@ -1,14 +1,16 @@
-"""The audit trail of a journey, and the three moments other packages act on.
+"""The audit trail of a journey, and the domain events the rest of the tool acts on.
 
 Accreditors ask providers to show, for six years, what each learner did and when: every step
-appends an ``AuditEvent`` (never updated). ``posttest_submitted``, ``journey_completed`` and
-``placement_joined`` are the hooks for the rest of the tool: the grades package adds its score
-outbox write to them, so keep each one function with this signature and call them exactly
-once per fact.
+appends an ``AuditEvent`` (never updated). Three facts are also published as domain events
+(``lti_tool.events``): :class:`PosttestScored`, :class:`ActivityCompleted` and
+:class:`PlacementJoined`. The journey does not know who listens (the grades package queues a
+score for each, subscribed in ``build_services``); each is published exactly once per fact,
+with the learner's best post-test score as the domain computes it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
@@ -16,8 +18,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lti_tool.course import display_percent
+from lti_tool.course.status import best_recorded
 from lti_tool.db import utcnow
-from lti_tool.models import Attempt, AuditEvent, Participation, ResourceLink
+from lti_tool.events import publish
+from lti_tool.models import Attempt, AttemptKind, AuditEvent, Participation, ResourceLink
 
 DISCLOSURES_ACKNOWLEDGED = "disclosures_acknowledged"
 PRETEST_TAKEN = "pretest_taken"
@@ -50,6 +54,43 @@ def record(
     return row
 
 
+@dataclass(frozen=True)
+class PosttestScored:
+    participation: Participation
+    attempt: Attempt
+    best: Fraction  # the learner's best post-test score, this attempt included
+
+
+@dataclass(frozen=True)
+class ActivityCompleted:
+    participation: Participation
+    best: Fraction | None
+
+
+@dataclass(frozen=True)
+class PlacementJoined:
+    """The learner launched the activity through a placement for the first time, after
+    starting it through another."""
+
+    participation: Participation
+    link: ResourceLink
+    best: Fraction | None
+
+
+def best_posttest(
+    participation: Participation, just_submitted: Attempt | None = None
+) -> Fraction | None:
+    """The learner's best submitted post-test score, by the domain's rule."""
+    attempts = list(participation.attempts)
+    if just_submitted is not None and just_submitted not in attempts:
+        attempts.append(just_submitted)
+    return best_recorded(
+        (attempt.correct, attempt.total)
+        for attempt in attempts
+        if attempt.kind == AttemptKind.POSTTEST and attempt.submitted_at is not None
+    )
+
+
 def posttest_submitted(session: Session, participation: Participation, attempt: Attempt) -> None:
     """A post-test attempt was scored and recorded (called once per attempt)."""
     assert attempt.correct is not None and attempt.total is not None
@@ -65,9 +106,9 @@ def posttest_submitted(session: Session, participation: Participation, attempt: 
         percent=str(display_percent(Fraction(attempt.correct, attempt.total))),
         passed=bool(attempt.passed),
     )
-    from lti_tool.grades.outbox import enqueue_for_posttest
-
-    enqueue_for_posttest(session, participation, attempt)
+    best = best_posttest(participation, attempt)
+    assert best is not None
+    publish(session, PosttestScored(participation, attempt, best))
 
 
 def journey_completed(session: Session, participation: Participation) -> None:
@@ -80,14 +121,10 @@ def journey_completed(session: Session, participation: Participation) -> None:
         at=completed_at,
         completed_at=completed_at.isoformat() if completed_at else None,
     )
-    from lti_tool.grades.outbox import enqueue_completion
-
-    enqueue_completion(session, participation)
+    publish(session, ActivityCompleted(participation, best_posttest(participation)))
 
 
 def placement_joined(session: Session, participation: Participation, link: ResourceLink) -> None:
     """The learner launched the activity through a placement for the first time (after
-    starting it through another): that placement's column gets their current state."""
-    from lti_tool.grades.outbox import enqueue_for_new_placement
-
-    enqueue_for_new_placement(session, participation, link)
+    starting it through another)."""
+    publish(session, PlacementJoined(participation, link, best_posttest(participation)))

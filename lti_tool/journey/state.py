@@ -27,10 +27,15 @@ from lti_tool.db import find_or_create, insert_for
 from lti_tool.journey import events
 from lti_tool.journey.errors import ActivityNotChosen, ActivityUnavailable, NoResourceLink
 from lti_tool.launch.context import LaunchContext
-from lti_tool.models import ActivityVersion, Attempt, Participation, ParticipationPlacement
+from lti_tool.models import (
+    ActivityVersion,
+    Attempt,
+    AttemptKind,
+    Participation,
+    ParticipationPlacement,
+)
 
-PRETEST = "pretest"
-POSTTEST = "posttest"
+PRETEST, POSTTEST = AttemptKind.PRETEST, AttemptKind.POSTTEST
 
 
 @dataclass(frozen=True)

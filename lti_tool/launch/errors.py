@@ -13,9 +13,11 @@ class LaunchError(Exception):
     title = "This launch could not be completed"
     admin_hint = "Check the tool's registration in the LMS and try the launch again."
 
-    def __init__(self, detail: str = "") -> None:
+    def __init__(self, detail: str = "", *, retry: str | None = None) -> None:
         super().__init__(detail or self.title)
         self.detail = detail
+        # A URL that starts the launch again where it can work (e.g. in a new window).
+        self.retry = retry
 
 
 class MalformedRequest(LaunchError):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
@@ -91,14 +92,14 @@ class ToolOIDCLogin(FlaskOIDCLogin):  # type: ignore[misc]
     def begin(
         self,
         session: Session,
+        values: Mapping[str, str],
         *,
         launch_url: str,
         tool_origin: str,
         secret_key: str,
         state_ttl_seconds: int,
     ) -> LoginRedirect:
-        params = {key: self._get_request_param(key) for key in LOGIN_PARAMS}
-        params = {key: value for key, value in params.items() if value}
+        params = {key: values[key] for key in LOGIN_PARAMS if values.get(key)}
         if not params.get("iss"):
             raise MalformedRequest("the login request has no iss")
         if not params.get("login_hint"):

@@ -1,4 +1,4 @@
-"""Launch state in the database: OIDC login states and pylti1p3's data storage port.
+"""Launch state in the database: OIDC login states, each good once.
 
 A state and its nonce are good exactly once (LTI 1.3 Security Framework §5.1.1.2:
 "the Tool MUST ... verify that the nonce has not been used before"). pylti1p3 2.0.0
@@ -13,13 +13,12 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from pylti1p3.launch_data_storage.base import LaunchDataStorage
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
 from lti_tool.launch.errors import ReplayedLaunch, StateMissing
-from lti_tool.models import LoginState, LtiStorageEntry
+from lti_tool.models import LoginState
 
 
 def new_login_state(
@@ -79,50 +78,3 @@ def consume_login_state(session: Session, row: LoginState, nonce: str) -> None:
     # Commit now: the consumption must hold even if a later step of the launch fails,
     # and a concurrent replay must see it.
     session.commit()
-
-
-class DatabaseLaunchDataStorage(LaunchDataStorage[Any]):
-    """pylti1p3's storage port; keys are launch ids, which are unguessable UUIDs."""
-
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
-        super().__init__()
-        self._session_factory = session_factory
-
-    def get_session_cookie_name(self) -> str | None:
-        # Keys are never per-browser: every launch page addresses its launch by token.
-        return None
-
-    def can_set_keys_expiration(self) -> bool:
-        return True
-
-    def get_value(self, key: str) -> Any:
-        key = self._prepare_key(key)
-        with self._session_factory() as session:
-            row = session.get(LtiStorageEntry, key)
-            if row is None or (row.expires_at and row.expires_at < utcnow()):
-                return None
-            return row.value
-
-    def set_value(self, key: str, value: Any, exp: int | None = None) -> None:
-        key = self._prepare_key(key)
-        expires = utcnow() + dt.timedelta(seconds=exp) if exp else None
-        with self._session_factory.begin() as session:
-            row = session.get(LtiStorageEntry, key)
-            if row is None:
-                session.add(LtiStorageEntry(key=key, value=value, expires_at=expires))
-            else:
-                row.value, row.expires_at = value, expires
-
-    def check_value(self, key: str) -> bool:
-        return self.get_value(key) is not None
-
-    def sweep(self) -> int:
-        with self._session_factory.begin() as session:
-            result = session.execute(
-                delete(LtiStorageEntry).where(LtiStorageEntry.expires_at < utcnow())
-            )
-            return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def login_state_exists(session: Session, state: str) -> bool:
-    return session.scalar(select(LoginState.state).where(LoginState.state == state)) is not None

@@ -37,7 +37,7 @@ class DatabaseToolConf(ToolConfAbstract[Any]):
         # A login and its launch look the registration up several times; a few seconds
         # of memory saves those queries while a disabled platform still stops quickly.
         self._cache_seconds = cache_seconds
-        self._cache: dict[tuple[str, str | None], tuple[float, Registration | None]] = {}
+        self._found: dict[tuple[str, str | None], tuple[float, Registration | None]] = {}
         self._cache_lock = threading.Lock()
 
     def check_iss_has_one_client(self, iss: str) -> bool:
@@ -51,18 +51,18 @@ class DatabaseToolConf(ToolConfAbstract[Any]):
         key = (iss, client_id)
         now = time.monotonic()
         with self._cache_lock:
-            cached = self._cache.get(key)
+            cached = self._found.get(key)
             if cached and cached[0] > now:
                 return cached[1]
         found = self._lookup(iss, client_id)
         with self._cache_lock:
-            self._cache[key] = (now + self._cache_seconds, found)
+            self._found[key] = (now + self._cache_seconds, found)
         return found
 
     def forget(self) -> None:
         """Drop cached registrations (after an admin changed one in this process)."""
         with self._cache_lock:
-            self._cache.clear()
+            self._found.clear()
 
     def _lookup(self, iss: str, client_id: str | None) -> Registration | None:
         with self._session_factory() as session:

@@ -19,6 +19,7 @@ from lti_tool.models.course import (
     ActivitySignOff,
     ActivityVersion,
     Attempt,
+    AttemptKind,
     AuditEvent,
     EvaluationResponse,
     Participation,
@@ -37,6 +38,7 @@ from lti_tool.models.limits import RateCounter
 from lti_tool.models.platform import Deployment, DeploymentStatus, Registration
 
 __all__ = [
+    "AttemptKind",
     "ActivitySignOff",
     "ActivityVersion",
     "Attempt",

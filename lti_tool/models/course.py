@@ -8,6 +8,7 @@ participation and attempt keeps the version it was taken on.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
@@ -15,6 +16,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import Base, UTCDateTime, created_at, intpk, utcnow
 from lti_tool.models.identity import ResourceLink, User
+
+
+class AttemptKind(enum.StrEnum):
+    """What ``Attempt.kind`` holds: the one spelling of each test's name."""
+
+    PRETEST = "pretest"
+    POSTTEST = "posttest"
 
 
 class ActivityVersion(Base):
@@ -132,7 +140,7 @@ class Attempt(Base):
         ForeignKey("participations.id", ondelete="CASCADE")
     )
     activity_version_id: Mapped[int] = mapped_column(ForeignKey("activity_versions.id"))
-    kind: Mapped[str] = mapped_column(String(16))  # "pretest" | "posttest"
+    kind: Mapped[str] = mapped_column(String(16))  # an AttemptKind
     number: Mapped[int]
     question_order: Mapped[list[Any]] = mapped_column(default=list)
     # Question id -> choice keys in the order shown (shuffled per attempt); empty for

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from lti_tool.catalog import activity_for_version
 from lti_tool.course import Activity
 from lti_tool.course.evaluation import EvaluationKind
-from lti_tool.models import ActivityVersion, Attempt, EvaluationResponse, Participation
+from lti_tool.models import ActivityVersion, Attempt, AttemptKind, EvaluationResponse, Participation
 from lti_tool.models.certificates import LearnerProfile
 from lti_tool.outcomes.knowledge import KnowledgeChange, PairCounts, knowledge_change
 
@@ -108,7 +108,7 @@ def _first_answers(
     for participation_id, kind, answers, did_pass in session.execute(query):
         first = pre if kind == "pretest" else post
         first.setdefault(participation_id, answers or {})
-        if kind == "posttest" and did_pass:
+        if kind == AttemptKind.POSTTEST and did_pass:
             passed.add(participation_id)
     return pre, post, passed
 

@@ -4,5 +4,5 @@ https://www.imsglobal.org/spec/lti-dl/v2p0 — on an ``LtiDeepLinkingRequest`` t
 picks from the open catalog (``views``; the platform's settings and the choice are checked in
 ``choice``); the tool answers with a signed ``LtiDeepLinkingResponse`` posted to the
 platform's ``deep_link_return_url``, one ``ltiResourceLink`` content item per activity
-(built in ``lti_tool.launch.deep_link_response``, where pylti1p3 is used).
+(built in ``lti_tool.placement.response``, where pylti1p3 is used).
 """

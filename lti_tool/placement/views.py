@@ -17,7 +17,6 @@ from flask import Response, render_template, request
 from lti_tool.catalog import CatalogEntry, open_catalog
 from lti_tool.db import utcnow
 from lti_tool.extensions import db, services
-from lti_tool.launch.deep_link_response import signed_response
 from lti_tool.launch.pages import current_launch, launch_blueprint
 from lti_tool.placement.choice import DeepLinkSettings, choose
 from lti_tool.placement.errors import (
@@ -26,6 +25,7 @@ from lti_tool.placement.errors import (
     NotADeepLinkingLaunch,
     PlacementError,
 )
+from lti_tool.placement.response import signed_response
 
 bp = launch_blueprint("placement", __name__, "/placement")
 

@@ -20,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from sqlalchemy.orm import sessionmaker
 
 from lti_tool.certificates import specimens
 from lti_tool.certificates.mail import (
@@ -30,10 +31,10 @@ from lti_tool.certificates.mail import (
     Sent,
     build_certificate_message,
     deliver,
-    deliver_in_background,
     send_with_retries,
 )
 from lti_tool.certificates.render import render_certificate_pdf
+from lti_tool.outbox import Outbox
 
 LEARNER = "amelia@example.org"
 SMTP_LOGIN = ("tool", "s3cret-relay-password")
@@ -315,13 +316,15 @@ def test_background_delivery_returns_at_once_and_completes_later(smtp_server, me
     mailbox, settings = smtp_server
     mailbox.refusals_left = 1
 
+    outbox = Outbox(sessionmaker())  # its background threads; no queue needed here
     started = time.perf_counter()
-    future = deliver_in_background(message, settings, attempts=3, backoff=0.3)
+    future = outbox.in_background(lambda: send_with_retries(message, settings, 3, 0.3))
     returned_after = time.perf_counter() - started
 
     assert returned_after < 0.1
     assert future.result(timeout=10) == Sent(attempts=2)
     assert len(mailbox.received) == 1
+    outbox.close()
 
 
 def _fields(settings: MailSettings) -> dict[str, object]:

@@ -9,9 +9,9 @@ from fractions import Fraction
 
 import pytest
 
+from lti_tool.course.status import LearnerStatus
 from lti_tool.dashboard.export import COLUMNS, csv_filename, dashboard_csv, safe_cell
 from lti_tool.dashboard.service import Dashboard, GradeDelivery, LearnerRow, Membership
-from lti_tool.dashboard.status import LearnerStatus
 
 
 @pytest.mark.parametrize(

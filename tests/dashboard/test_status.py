@@ -6,7 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from lti_tool.dashboard.status import LearnerProgress, LearnerStatus, best_score, learner_status
+from lti_tool.course.status import LearnerProgress, LearnerStatus, learner_status
+from lti_tool.course.status import best_recorded as best_score
 
 
 @pytest.mark.parametrize(

@@ -15,10 +15,10 @@ from lti_tool import protocol
 from lti_tool.catalog import CatalogEntry
 from lti_tool.course.schema import CreditDesignation
 from lti_tool.keys import KeyStore
-from lti_tool.launch.deep_link_response import signed_response
 from lti_tool.launch.tool_conf import DatabaseToolConf
 from lti_tool.models import Registration
 from lti_tool.placement.choice import DeepLinkSettings
+from lti_tool.placement.response import signed_response
 
 ISSUER = "https://lms.example.edu"
 CLIENT_ID = "client-17"

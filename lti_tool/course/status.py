@@ -7,8 +7,11 @@ post-test and completed the evaluation. The most advanced fact wins.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+
+from lti_tool.course.scoring import Score, best_score
 
 
 class LearnerStatus(enum.StrEnum):
@@ -45,9 +48,10 @@ def learner_status(progress: LearnerProgress | None) -> LearnerStatus:
     return LearnerStatus.IN_PROGRESS
 
 
-def best_score(scores: list[tuple[int | None, int | None]]) -> Fraction | None:
-    """The best (correct, total) of submitted attempts, exactly; None when there is none."""
-    fractions = [
-        Fraction(correct, total) for correct, total in scores if correct is not None and total
-    ]
-    return max(fractions) if fractions else None
+def best_recorded(scores: Iterable[tuple[int | None, int | None]]) -> Fraction | None:
+    """The best of recorded (correct, total) pairs, exactly, by :func:`best_score` (the one
+    rule); unscored attempts are skipped; ``None`` when there is none."""
+    best = best_score(
+        Score(correct, total) for correct, total in scores if correct is not None and total
+    )
+    return best.fraction if best is not None else None

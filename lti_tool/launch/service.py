@@ -1,0 +1,123 @@
+"""Completing a launch: what happens between the platform's form post and the learner's
+first page, without Flask (the view reads the request and writes the response).
+
+1. A state whose browser proof did not come back (third-party cookies blocked) is answered
+   with the platform's postMessage storage, when the login used it.
+2. The id_token is validated strictly (``validation``), the state and nonce used up.
+3. The deployment is resolved (an unknown one is recorded for the admin to approve).
+4. The launch is recorded and a launch token issued for the pages that follow.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from lti_tool import protocol
+from lti_tool.launch.context import LaunchTokens
+from lti_tool.launch.errors import LaunchError, StateMissing
+from lti_tool.launch.login import storage_value
+from lti_tool.launch.records import record_launch, record_pending_deployment, resolve_deployment
+from lti_tool.launch.validation import LaunchValidator
+from lti_tool.models import LoginState, Registration
+
+
+@dataclass(frozen=True)
+class AskPlatformStorage:
+    """No cookie came back: ask the platform's frame for what the login stored."""
+
+    state: str
+    id_token: str
+    storage_target: str
+    platform_origin: str
+    new_window_url: str
+
+
+@dataclass(frozen=True)
+class Launched:
+    launch_id: str
+    token: str
+
+
+class LaunchService:
+    def __init__(
+        self,
+        validator: LaunchValidator,
+        tokens: LaunchTokens,
+        session_factory: sessionmaker[Session],
+        *,
+        base_url: str,
+        secret_key: str,
+    ) -> None:
+        self.validator = validator
+        self.tokens = tokens
+        self.session_factory = session_factory
+        self.base_url = base_url
+        self.secret_key = secret_key
+
+    def complete(
+        self,
+        session: Session,
+        *,
+        state: str,
+        id_token: str,
+        cookie_bound: bool,
+        storage_proof: str = "",
+    ) -> AskPlatformStorage | Launched:
+        """``cookie_bound``: the state's cookie came back; ``storage_proof``: what the
+        platform's frame returned for the state instead."""
+        bound = bool(state) and (cookie_bound or self._storage_proof_ok(state, storage_proof))
+        if state and not bound:
+            login_state = session.get(LoginState, state)
+            if login_state and login_state.storage_target and login_state.consumed_at is None:
+                return AskPlatformStorage(
+                    state=state,
+                    id_token=id_token,
+                    storage_target=login_state.storage_target,
+                    platform_origin=self._platform_origin(session, login_state),
+                    new_window_url=self.new_window_url(login_state),
+                )
+        try:
+            validated = self.validator.validate(
+                session, state=state, id_token=id_token, state_bound=bound
+            )
+        except StateMissing as error:
+            login_state = session.get(LoginState, state) if state else None
+            if login_state is not None and login_state.consumed_at is None:
+                raise StateMissing(error.detail, retry=self.new_window_url(login_state)) from error
+            raise
+        registration = session.get(Registration, validated.registration_id)
+        assert registration is not None  # validate found it
+        claims = validated.claims
+        deployment_id = claims[protocol.CLAIM_DEPLOYMENT_ID]
+        try:
+            deployment = resolve_deployment(session, registration, deployment_id)
+        except LaunchError:
+            session.rollback()
+            # Kept although the launch is refused: the admin approves it from the console.
+            with self.session_factory.begin() as pending:
+                record_pending_deployment(pending, pending.merge(registration), deployment_id)
+            raise
+        launch = record_launch(session, registration, deployment, claims, self.tokens.ttl_seconds)
+        session.commit()
+        return Launched(launch.id, self.tokens.issue(launch.id))
+
+    def _storage_proof_ok(self, state: str, proof: str) -> bool:
+        expected = storage_value(self.secret_key, state)
+        return bool(proof) and hmac.compare_digest(proof, expected)
+
+    @staticmethod
+    def _platform_origin(session: Session, login_state: LoginState) -> str:
+        registration = session.get(Registration, login_state.registration_id)
+        parts = urlsplit(registration.auth_login_url if registration else "")
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def new_window_url(self, login_state: LoginState) -> str:
+        """The login again, in a top-level window, which has its own cookies."""
+        params = dict(login_state.login_params)
+        params.pop("lti_storage_target", None)
+        params["lti1p3_new_window"] = "1"
+        return self.base_url + "/lti/login?" + urlencode(params)
