@@ -12,7 +12,11 @@ from lti_tool.config import Settings
 from lti_tool.credit.commands import reports, rotate_pii
 from lti_tool.grades.commands import grades
 from lti_tool.outbox.commands import outbox, worker
-from lti_tool.platforms import (
+from lti_tool.registration.commands import check as platforms_check
+from lti_tool.registration.decision_commands import approve as platforms_approve
+from lti_tool.registration.decision_commands import invite as platforms_invite
+from lti_tool.registration.decision_commands import reject as platforms_reject
+from lti_tool.registration.platforms import (
     PlatformError,
     add_platform,
     approval_state,
@@ -20,10 +24,6 @@ from lti_tool.platforms import (
     registration_record,
     remove_platform,
 )
-from lti_tool.registration.commands import check as platforms_check
-from lti_tool.registration.decision_commands import approve as platforms_approve
-from lti_tool.registration.decision_commands import invite as platforms_invite
-from lti_tool.registration.decision_commands import reject as platforms_reject
 
 
 def _settings() -> Settings:

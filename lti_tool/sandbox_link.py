@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.config import Settings
 from lti_tool.models import Registration
-from lti_tool.platforms import add_platform
+from lti_tool.registration.platforms import add_platform
 
 FLAVOURS = ("canvas", "moodle")
 

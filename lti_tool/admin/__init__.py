@@ -3,7 +3,7 @@
 First-party pages for the people who run the tool, signed in with a username and
 password (``lti-tool admin create``); see :mod:`security` for sessions and CSRF and
 :mod:`operators` for passwords and sign-in throttling. Views stay thin: they call
-:mod:`lti_tool.platforms`, :mod:`lti_tool.registration`, :mod:`lti_tool.grades.outbox`
+:mod:`lti_tool.registration.platforms`, :mod:`lti_tool.registration`, :mod:`lti_tool.grades.outbox`
 and the key store.
 
 Wiring: ``app.register_blueprint(lti_tool.admin.bp)`` and

@@ -13,7 +13,7 @@ from lti_tool.admin.blueprint import bp
 from lti_tool.admin.security import current_operator
 from lti_tool.extensions import db, services
 from lti_tool.models import DeploymentStatus, Registration
-from lti_tool.platforms import (
+from lti_tool.registration.platforms import (
     PlatformError,
     PlatformInUse,
     add_deployment,

@@ -1,6 +1,6 @@
 """What a certificate says, as plain values: the input of every renderer in this package.
 
-The lead maps the CME domain facts (``lti_tool.course.credit.CertificateFacts``) onto a
+The lead maps the CME domain facts (``lti_tool.course.credit_rules.CertificateFacts``) onto a
 ``CertificateDocument``; this package never reaches into the database or the domain core, so
 the certificate can be rendered, mailed and verified from these values alone.
 

@@ -7,7 +7,7 @@ Authoring guide: docs/authoring-activities.md; folder contract: docs/activity-fo
 """
 
 from lti_tool.course.activity import Activity, Section
-from lti_tool.course.credit import (
+from lti_tool.course.credit_rules import (
     CertificateFacts,
     CreditClaim,
     certificate_facts,
@@ -48,7 +48,16 @@ from lti_tool.course.errors import (
     ValidationIssue,
 )
 from lti_tool.course.evaluation import EvaluationItem, EvaluationKind, check_evaluation_answers
-from lti_tool.course.journey import (
+from lti_tool.course.loader import (
+    activity_from_files,
+    authoring_warnings,
+    load_activity,
+    validate_activity,
+    validate_files,
+)
+from lti_tool.course.markdown import render_markdown
+from lti_tool.course.progress import PosttestAttempt, Progress
+from lti_tool.course.progression import (
     CreditUnavailable,
     NextStep,
     Step,
@@ -70,15 +79,6 @@ from lti_tool.course.journey import (
     submit_pretest,
     view_section,
 )
-from lti_tool.course.loader import (
-    activity_from_files,
-    authoring_warnings,
-    load_activity,
-    validate_activity,
-    validate_files,
-)
-from lti_tool.course.markdown import render_markdown
-from lti_tool.course.progress import PosttestAttempt, Progress
 from lti_tool.course.questions import Question, QuestionBank
 from lti_tool.course.schema import ActivityMeta, CertificateKind, CreditDesignation, Profession
 from lti_tool.course.scoring import (

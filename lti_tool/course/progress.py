@@ -1,7 +1,7 @@
 """A learner's progress through one version of an activity, as a plain immutable snapshot.
 
 The web layer stores these facts (with SQLAlchemy) and rebuilds a ``Progress`` per request;
-``journey.py`` reads it to decide what may happen next and returns a new ``Progress`` for
+``progression.py`` reads it to decide what may happen next and returns a new ``Progress`` for
 each transition. All timestamps are timezone-aware UTC. The snapshot names the activity
 version (content hash) it belongs to, because a reloaded activity is a new version and a
 learner who started on the old one keeps it.

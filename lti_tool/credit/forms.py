@@ -4,7 +4,7 @@ by field, with a message a learner can act on for each problem.
 Plain Python (no Flask): the view hands in the submitted fields and the activity, and gets a
 ``ClaimRequest`` or the messages to show next to each field. Every rule the domain core owns
 (NABP e-Profile ID, birth month/day, the physician's amount: maximum, minimum, quarter-hour
-grid) is asked of ``lti_tool.course.credit`` and its typed errors are worded here; the core
+grid) is asked of ``lti_tool.course.credit_rules`` and its typed errors are worded here; the core
 checks them again when the claim is made (``claim_credit``), so nothing is issued on a value
 this module let through by mistake.
 
@@ -33,7 +33,7 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 
 from lti_tool.course import Activity, CreditClaim, Profession
-from lti_tool.course.credit import (
+from lti_tool.course.credit_rules import (
     check_birth_mmdd,
     check_nabp_id,
     check_physician_amount,

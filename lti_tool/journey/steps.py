@@ -1,6 +1,6 @@
 """Recording the overview, pre-test skip, content and evaluation steps of a journey.
 
-Each function asks the domain state machine (``lti_tool.course.journey``) whether the step
+Each function asks the domain state machine (``lti_tool.course.progression``) whether the step
 may happen, which raises the domain's typed error if not, then writes the rows and appends
 the audit event. Facts recorded once (the acknowledgement, the skip, the evaluation) are
 set with a conditional UPDATE, so a double click or two tabs record them exactly once.

@@ -19,9 +19,9 @@ from lti_tool.course import Question, Step
 from lti_tool.db import utcnow
 from lti_tool.extensions import db, services
 from lti_tool.journey import attempts, events, present, steps
+from lti_tool.journey.activity_choice import NotInCatalog, choose_activity
 from lti_tool.journey.answers import evaluation_answers
 from lti_tool.journey.errors import AttemptClosed, AttemptNotFound, register_error_handler
-from lti_tool.journey.placement import NotInCatalog, choose_activity
 from lti_tool.journey.printable import printable_pdf
 from lti_tool.journey.state import POSTTEST, PRETEST, Journey, open_journey
 from lti_tool.launch.pages import current_launch, launch_blueprint

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from lti_tool.config import Settings
 from lti_tool.models import Registration
-from lti_tool.platforms import find_platform, list_platforms
 from lti_tool.registration.outbound import Outbound
+from lti_tool.registration.platforms import find_platform, list_platforms
 from lti_tool.registration.self_check import PROBLEM, SelfCheckReport, check_platform
 
 MARKS = {"ok": "ok     ", "info": "note   ", "warning": "warning", "problem": "PROBLEM"}

@@ -1,6 +1,6 @@
 """``lti-tool platforms approve | reject | invite``: the operator's registration decisions.
 
-The same decisions as the console's buttons (:mod:`lti_tool.platforms`), written to the
+The same decisions as the console's buttons (:mod:`lti_tool.registration.platforms`), written to the
 registration's history with the operator named by ``--by`` (default: the shell user).
 """
 
@@ -16,16 +16,16 @@ from sqlalchemy.orm import Session
 from lti_tool.config import Settings
 from lti_tool.db import open_database, transaction
 from lti_tool.models import Registration
-from lti_tool.platforms import (
-    PlatformError,
-    approve_platform,
-    find_platform,
-    reject_platform,
-)
 from lti_tool.registration.invitations import (
     DEFAULT_LIFETIME_HOURS,
     create_invitation,
     invitation_url,
+)
+from lti_tool.registration.platforms import (
+    PlatformError,
+    approve_platform,
+    find_platform,
+    reject_platform,
 )
 
 

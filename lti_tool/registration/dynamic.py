@@ -29,7 +29,6 @@ from sqlalchemy.orm import Session
 from lti_tool import protocol
 from lti_tool.models import Registration
 from lti_tool.models.admin import RegistrationRecord
-from lti_tool.platforms import DuplicatePlatform, create_platform, find_platform
 from lti_tool.registration.errors import (
     DuplicateRegistration,
     InvitationInvalid,
@@ -43,6 +42,7 @@ from lti_tool.registration.platform_config import (
     PlatformConfiguration,
     fetch_platform_configuration,
 )
+from lti_tool.registration.platforms import DuplicatePlatform, create_platform, find_platform
 from lti_tool.registration.policy import registration_policy
 from lti_tool.registration.reregistration import update_registration
 from lti_tool.registration.services import ServiceLine, service_status

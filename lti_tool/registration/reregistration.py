@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.models import Registration
 from lti_tool.models.admin import ApprovalState, RegistrationRecord
-from lti_tool.platforms import (
+from lti_tool.registration.platforms import (
     TRUST_FIELDS,
     apply_update,
     approval_state,

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from lti_tool import protocol
 from lti_tool.keys import KeyStore
 from lti_tool.models import DeploymentStatus, Registration
-from lti_tool.platforms import is_pending_approval
 from lti_tool.registration.outbound import Outbound, OutboundError, error_text
+from lti_tool.registration.platforms import is_pending_approval
 
 OK, INFO, WARNING, PROBLEM = "ok", "info", "warning", "problem"
 

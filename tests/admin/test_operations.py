@@ -13,7 +13,7 @@ from lti_tool.extensions import ToolServices
 from lti_tool.models import LaunchFailure, User
 from lti_tool.models.admin import ApprovalState
 from lti_tool.models.grades import OutboxStatus, ScoreOutbox
-from lti_tool.platforms import create_platform
+from lti_tool.registration.platforms import create_platform
 from lti_tool.registration.policy import registration_policy, update_policy
 from tests.conftest import Sandbox, Served, launch, unique
 from tests.registration.fixtures import Lms, csrf_of, post_form

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from lti_tool.db import transaction
 from lti_tool.extensions import ToolServices
 from lti_tool.models import Deployment, DeploymentStatus, Participation, Registration, User
-from lti_tool.platforms import PlatformInUse, delete_platform, platform_usage
+from lti_tool.registration.platforms import PlatformInUse, delete_platform, platform_usage
 from lti_tool.sandbox.driver import LaunchRefused
 from tests.conftest import Served, launch, unique
 from tests.registration.fixtures import Lms, csrf_of, post_form

@@ -26,13 +26,22 @@ from lti_tool.sandbox_link import add_sandbox_platform
 from .support import Lms, unique
 
 
+@pytest.fixture(scope="session")
+def sandbox_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One key pair for every test's sandbox: generating RSA keys is most of a sandbox's
+    start-up, and each test still gets its own platform (issuer, database)."""
+    return tmp_path_factory.mktemp("sandbox-keys")
+
+
 @pytest.fixture
-def lms(tool: Any, tool_services: ToolServices, tmp_path: Path) -> Iterator[Lms]:
+def lms(
+    tool: Any, tool_services: ToolServices, tmp_path: Path, sandbox_keys: Path
+) -> Iterator[Lms]:
     app = create_sandbox_app(
         SandboxSettings(
             base_url="http://localhost:0",
             database_path=tmp_path / "sandbox.sqlite",
-            keys_dir=tmp_path / "sandbox-keys",
+            keys_dir=sandbox_keys,
             tool=ToolSettings(tool.base_url),
             canvas_issuer=f"https://canvas-{unique()}.sandbox.test",
         )

@@ -74,8 +74,8 @@ def test_timeouts_are_retried_and_a_resend_is_the_same_score(lms: Lms, flavour: 
     assert row is not None
     # The first two POSTs stall past the tool's timeout, then are handled anyway, as a slow
     # LMS would: the score may arrive more than once, but always as the very same score.
-    lms.driver(flavour).set_fault(path_contains="/scores", delay_seconds=1.5, count=2)
-    policy = replace(FAST, http_timeout_seconds=0.5)
+    lms.driver(flavour).set_fault(path_contains="/scores", delay_seconds=0.9, count=2)
+    policy = replace(FAST, http_timeout_seconds=0.3)
 
     drain(lms.dispatcher(policy), timeout=20)
     assert wait_until(lambda: len([c for c in lms.calls("/scores") if c["faulted"]]) == 2, 5)

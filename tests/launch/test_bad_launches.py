@@ -213,7 +213,7 @@ def test_login_without_login_hint_is_refused(canvas: SandboxDriver, tool: Served
 def test_unregistered_deployment_is_refused_and_recorded_as_pending(
     sandbox: Sandbox, tool: Served, tool_services: ToolServices
 ) -> None:
-    from lti_tool.platforms import add_platform
+    from lti_tool.registration.platforms import add_platform
     from lti_tool.sandbox import register_tool
 
     other = register_tool(sandbox.app, "moodle", tool_base_url=tool.base_url, primary=False)

@@ -14,9 +14,9 @@ from lti_tool import protocol
 from lti_tool.db import transaction
 from lti_tool.extensions import ToolServices
 from lti_tool.models import Registration
-from lti_tool.platforms import create_platform, find_platform
 from lti_tool.registration.commands import check
 from lti_tool.registration.outbound import Outbound
+from lti_tool.registration.platforms import create_platform, find_platform
 from lti_tool.registration.self_check import OK, PROBLEM, SelfCheckReport, check_platform
 from tests.conftest import TEST_SECRET, Sandbox, Served, unique
 from tests.registration.fixtures import post_form

@@ -16,7 +16,7 @@ from lti_tool.extensions import ToolServices
 from lti_tool.models import Launch, LoginState, Registration, User
 from lti_tool.models import admin as admin_models
 from lti_tool.models.admin import ApprovalState
-from lti_tool.platforms import add_platform
+from lti_tool.registration.platforms import add_platform
 from lti_tool.registration.policy import update_policy
 from tests.conftest import Served
 from tests.registration.flows import record_of, register, stored

@@ -34,8 +34,8 @@ from lti_tool.course.errors import (
     InvalidNabpId,
     ProfessionNotOffered,
 )
-from lti_tool.course.journey import Step, entry_problem
 from lti_tool.course.progress import Progress, as_utc
+from lti_tool.course.progression import Step, entry_problem
 from lti_tool.course.schema import (
     AMA_CREDIT_STEP,
     PHARMACY_PROFESSIONS,
@@ -226,7 +226,7 @@ def claim_credit(
 ) -> CertificateFacts:
     """Accept a claim at the end of the journey, or raise the typed reason it is refused.
 
-    After it returns, record the claim with ``journey.record_credit_claim``.
+    After it returns, record the claim with ``progression.record_credit_claim``.
     """
     if progress.credit_claimed_at is not None:
         raise CreditAlreadyClaimed(progress.credit_claimed_at)
