@@ -4,7 +4,7 @@
   sandbox LMS in the same process, the inline grade worker): the README's embedded default.
 - ``postgres``: gunicorn (gthread) on the PostgreSQL database given, the sandbox LMS served
   by a process of its own and registered with the tool as ``serve`` registers it, and one
-  ``lti-tool grades worker``: the production shape.
+  ``lti-tool worker``: the production shape.
 
 Both serve the tool on 127.0.0.1 and the sandbox on localhost (two sites) on free ports.
 The sandbox seeds 26 learners per flavour; a class of N gets N ``benchNNN`` learners
@@ -307,7 +307,7 @@ def with_application_name(url: str, name: str) -> str:
 
 
 class Postgres(Target):
-    """gunicorn on PostgreSQL, the sandbox in a process of its own, one grades worker."""
+    """gunicorn on PostgreSQL, the sandbox in a process of its own, one outbox worker."""
 
     name = "postgres"
 
@@ -365,12 +365,12 @@ class Postgres(Target):
             **env,
             "LTI_TOOL_DATABASE_URL": with_application_name(self.database_url, WORKER_APP_NAME),
         }
-        self.spawn("grades-worker", [str(BIN / "lti-tool"), "grades", "worker"], worker_env)
+        self.spawn("worker", [str(BIN / "lti-tool"), "worker"], worker_env)
         self.watcher = PgActivity(self.database_url)
         self.description = (
             f"gunicorn {self.workers} workers x {self.threads} threads (gthread) on PostgreSQL "
             f"{make_url(self.database_url).render_as_string(hide_password=True)}; sandbox in its "
-            "own process; one `lti-tool grades worker`"
+            "own process; one `lti-tool worker`"
         )
 
 

@@ -12,7 +12,7 @@ Targets, each started fresh for every run and stopped after (benchmarks/journey_
 - ``sqlite``: the embedded default, ``lti-tool serve`` on a new instance folder;
 - ``postgres``: gunicorn on ``--database-url`` (its ``public`` schema is DROPPED and
   rebuilt by the migrations: give it a scratch database), the sandbox LMS in its own
-  process, one ``lti-tool grades worker``.
+  process, one ``lti-tool worker``.
 
 Prints, per run: journeys completed, errors by step (status code and the page's first
 line), p50/p95/p99 per step, wall time, scores the LMS received, the database connection

@@ -74,7 +74,7 @@ class Settings:
     # Public origin of the sandbox LMS; another *site* than the tool so cookies are third-party.
     sandbox_base_url: str = "http://localhost:5001"
     # Run the grade outbox dispatcher inside the web process (embedded default); production
-    # runs `lti-tool grades worker` instead.
+    # runs `lti-tool worker` instead.
     inline_grade_worker: bool = True
     # Request threads of `lti-tool serve` (waitress). Under gunicorn, set it to --threads.
     server_threads: int = 8

@@ -3,7 +3,7 @@
 https://www.imsglobal.org/spec/lti-ags/v2p0/ . ``payloads`` builds what is sent (pure),
 ``tokens`` caches platform access tokens in the database, ``ags`` is the one AGS adapter,
 ``outbox`` is where the journey queues scores (same transaction as the attempt),
-``dispatcher`` delivers them, finding or creating line items with ``line_items``,
-``worker`` runs it (inline thread or ``lti-tool grades worker``) and ``cli`` is the
-``lti-tool grades`` command group.
+``dispatcher`` is the outbox's score queue (``lti_tool.outbox`` claims, retries and runs it),
+finding or creating line items with ``line_items``; ``worker`` builds it from the tool's
+services and ``commands`` is the ``lti-tool grades`` command group.
 """

@@ -11,7 +11,8 @@ and line item, which are marked superseded. Timestamps for a pair strictly incre
 second or more apart (see :data:`payloads.MIN_TIMESTAMP_STEP`).
 
 Dead letters are listed and resent from here (the dashboard, the admin console and
-``lti-tool grades retry`` call the same functions).
+``lti-tool grades retry`` call the same functions; ``lti-tool outbox`` goes through the
+outbox, which calls them too).
 """
 
 from __future__ import annotations
