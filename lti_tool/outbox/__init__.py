@@ -5,7 +5,7 @@ from lti_tool.outbox.claims import LeasedTable
 from lti_tool.outbox.hub import Outbox, job_queued
 from lti_tool.outbox.queues import DeadLetter, Queue
 from lti_tool.outbox.retry import RetryPolicy
-from lti_tool.outbox.worker import OutboxWorker, drain
+from lti_tool.outbox.worker import OutboxWorker, drain, run_due
 
 __all__ = [
     "DeadLetter",
@@ -16,4 +16,5 @@ __all__ = [
     "RetryPolicy",
     "drain",
     "job_queued",
+    "run_due",
 ]

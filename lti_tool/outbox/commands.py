@@ -33,7 +33,7 @@ def run_worker(
     registration_ids: tuple[int, ...] = (),
 ) -> None:
     from lti_tool.grades.worker import dispatcher_for, policy_for
-    from lti_tool.outbox import OutboxWorker, drain
+    from lti_tool.outbox import OutboxWorker, run_due
 
     _app_, services = _app()
     outbox = services.outbox
@@ -48,7 +48,7 @@ def run_worker(
         )
     try:
         if once:
-            handled = drain(outbox, timeout=60.0)
+            handled = run_due(outbox)
             click.echo(f"handled {handled} jobs")
             return
         loop = OutboxWorker(outbox, poll_seconds=poll_seconds, name="worker")

@@ -78,3 +78,16 @@ def drain(outbox: Rounds, *, timeout: float, pause: float = 0.05) -> int:
                 break
             time.sleep(pause)
     return total
+
+
+def run_due(outbox: Rounds, *, timeout: float = 60.0) -> int:
+    """Deliver what is due now (round after round until one finds nothing), then return;
+    jobs waiting out a backoff stay for the next run."""
+    deadline = time.monotonic() + timeout
+    total = 0
+    while time.monotonic() < deadline:
+        handled = outbox.run_once()
+        total += handled
+        if handled == 0:
+            break
+    return total

@@ -199,3 +199,18 @@ def test_trusting_new_deployments_lets_a_canvas_registration_launch_after_approv
     landed = launch(driver, "learner04")
 
     assert landed.status_code == 200, landed.text
+
+
+def test_outbox_page_shows_every_queue_with_its_counts(
+    console_tool: Served, signed_in: requests.Session, dead_letter: int
+) -> None:
+    page = signed_in.get(f"{console_tool.base_url}/admin/outbox", timeout=10)
+
+    assert page.status_code == 200
+    for queue in ("scores", "certificate_mail", "cpe_monitor"):
+        assert f'data-queue="{queue}"' in page.text
+    # The score queue's counts include the dead letter of this test.
+    scores_row = page.text.split('data-queue="scores"')[1].split("</tr>")[0]
+    dead = int(scores_row.split('data-state="dead">')[1].split("<")[0])
+    assert dead >= 1
+    assert "Ada Dead-Letter" in page.text

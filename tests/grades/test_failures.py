@@ -212,3 +212,34 @@ def test_a_newer_score_retires_an_older_dead_letter_so_it_is_never_resent(lms: L
         assert resend(session, [old.id]) == []
     statuses = {row.id: row.status for row in lms.rows()}
     assert statuses == {old.id: OutboxStatus.SUPERSEDED, newer.id: OutboxStatus.PENDING}
+
+
+def test_outbox_commands_show_every_queue_and_resend_a_dead_score(
+    lms: Lms, worker_env: dict[str, str]
+) -> None:
+    from lti_tool.outbox.commands import outbox, worker
+
+    visitor = lms.learner("canvas", "visitor")
+    lms.submit_posttest(visitor, correct=6)
+    drain(lms.dispatcher(), timeout=10)
+    (dead,) = lms.rows()
+    runner = CliRunner(env=worker_env)
+
+    status = runner.invoke(outbox, ["status", "--limit", "1000"])
+    lms.enroll("canvas", "visitor", course=7)
+    resent = runner.invoke(outbox, ["resend", "scores", "--id", str(dead.id)])
+    unknown = runner.invoke(outbox, ["resend", "faxes", "--all-dead"])
+    delivered = runner.invoke(worker, ["--once"])
+
+    assert status.exit_code == 0, status.output
+    lines = status.output.splitlines()
+    assert {line.split(":")[0] for line in lines[:3]} == {
+        "scores",
+        "certificate_mail",
+        "cpe_monitor",
+    }
+    assert f"dead scores #{dead.id} " in status.output
+    assert resent.exit_code == 0 and f"requeued 1: [{dead.id}]" in resent.output
+    assert unknown.exit_code == 2 and "no queue 'faxes'" in unknown.output
+    assert delivered.exit_code == 0, delivered.output
+    assert [s["score_given"] for s in lms.scores("canvas", "visitor")] == ["60"]
