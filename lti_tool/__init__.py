@@ -14,6 +14,7 @@ from lti_tool.config import PROJECT_ROOT, Settings
 from lti_tool.db import make_engine, make_session_factory
 from lti_tool.events import EventBus
 from lti_tool.extensions import ToolServices, outbound_policy
+from lti_tool.followup.schedule import subscribe as follow_up_subscriptions
 from lti_tool.grades.outbox import subscribe as score_subscriptions
 from lti_tool.keys import KeyStore
 from lti_tool.launch.context import LaunchTokens
@@ -32,6 +33,7 @@ def build_services(settings: Settings) -> ToolServices:
     bus = EventBus()
     bus.attach(session_factory)
     score_subscriptions(bus)
+    follow_up_subscriptions(bus)
     key_store = KeyStore(settings.keys_dir, settings.key_propagation_seconds)
     outbound = outbound_policy(settings)
     http = PlatformHttp(outbound)
@@ -74,6 +76,7 @@ def register_queues(app: Flask, services: ToolServices) -> None:
     """The outbox's queues: scores to gradebooks, certificate mail, CPE Monitor reports."""
     from lti_tool.credit.queues import CertificateMailQueue, CpeMonitorQueue
     from lti_tool.credit.settings import credit_config
+    from lti_tool.followup.queue import FollowUpQueue
     from lti_tool.grades.worker import dispatcher_for
 
     services.outbox.register(dispatcher_for(services))
@@ -81,6 +84,13 @@ def register_queues(app: Flask, services: ToolServices) -> None:
         CertificateMailQueue(services.session_factory, lambda: credit_config(app))
     )
     services.outbox.register(CpeMonitorQueue(services.session_factory, lambda: credit_config(app)))
+    services.outbox.register(
+        FollowUpQueue(
+            services.session_factory,
+            lambda: credit_config(app).mail,
+            services.settings.base_url,
+        )
+    )
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -121,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from lti_tool.credit.verify import bp as verification_bp
     from lti_tool.credit.views import bp as certificates_bp
     from lti_tool.dashboard.views import bp as dashboard_bp
+    from lti_tool.followup.views import bp as follow_up_bp
     from lti_tool.home.views import bp as home_bp
     from lti_tool.journey.views import bp as journey_bp
     from lti_tool.launch.pages import template_globals
@@ -147,6 +158,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         certificates_bp,
         verification_bp,
         mail_confirmation_bp,
+        follow_up_bp,
         admin.bp,
     ):
         app.register_blueprint(blueprint)

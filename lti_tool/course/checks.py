@@ -23,6 +23,7 @@ from lti_tool.course.schema import (
     PHARMACY_PROFESSIONS,
     Accreditor,
     ActivityMeta,
+    FollowUp,
     Profession,
     SectionRef,
 )
@@ -251,3 +252,27 @@ def check_evaluation(form: EvaluationForm, file: str, objectives: Sequence[str])
             earlier[item.id] = () if is_text else tuple(value for value, _ in item.options)
         position += count
     return findings
+
+
+def check_follow_up(
+    follow_up: FollowUp, form: EvaluationForm, objectives: Sequence[str], file: str
+) -> list[Finding]:
+    """The follow-up names a choice question of the evaluation and answers it offers."""
+    items = {item.id: item for item in expand_evaluation(form, objectives)}
+    item = items.get(follow_up.question)
+    if item is None or item.kind is EvaluationKind.TEXT:
+        return [
+            Finding(
+                file,
+                ("follow_up", "question"),
+                f"{follow_up.question!r} is not a choice or scale question of the evaluation",
+            )
+        ]
+    offered = {value for value, _ in item.options}
+    return [
+        Finding(
+            file, ("follow_up", "answers", index), f"expected one of {', '.join(sorted(offered))}"
+        )
+        for index, answer in enumerate(follow_up.answers)
+        if answer not in offered
+    ]

@@ -199,6 +199,10 @@ def _build(
             findings += checks.check_pairs(pretest, posttest, PRETEST_FILE)
         if evaluation is not None:
             findings += checks.check_evaluation(evaluation, EVALUATION_FILE, objectives)
+            if meta is not None and meta.follow_up is not None:
+                findings += checks.check_follow_up(
+                    meta.follow_up, evaluation, objectives, ACTIVITY_FILE
+                )
     documents = {
         ACTIVITY_FILE: meta_doc,
         PRETEST_FILE: pre_doc,

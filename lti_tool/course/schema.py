@@ -371,6 +371,16 @@ def _credits_from_mapping(value: Any) -> Any:
     return value
 
 
+class FollowUp(Model):
+    """A follow-up of learners' commitments to change practice: learners whose answer to
+    the evaluation item ``question`` is one of ``answers`` are asked by email, ``after_days``
+    after completing, what changed and what stood in the way."""
+
+    after_days: int = Field(default=60, ge=1, le=365)
+    question: Identifier
+    answers: tuple[Text, ...] = Field(min_length=1)
+
+
 class ActivityMeta(Model):
     """Everything in ``activity.yaml``."""
 
@@ -405,6 +415,7 @@ class ActivityMeta(Model):
     posttest_attempt_limit: int = Field(default=DEFAULT_ATTEMPT_LIMIT, ge=1)
     estimated_minutes: int = Field(gt=0)
     sections: tuple[SectionRef, ...] = Field(min_length=1)
+    follow_up: FollowUp | None = None
 
     @field_validator("credits", mode="before")
     @classmethod

@@ -35,6 +35,7 @@ from lti_tool.models.course import (
     Participation,
     ParticipationPlacement,
 )
+from lti_tool.models.followup import FollowUpRequest, FollowUpStatus
 from lti_tool.models.grades import GradeLineItem, PlatformAccessToken, ScoreOutbox
 from lti_tool.models.identity import Context, ResourceLink, User
 from lti_tool.models.launch import (
@@ -48,6 +49,8 @@ from lti_tool.models.limits import RateCounter
 from lti_tool.models.platform import Deployment, DeploymentStatus, Registration
 
 __all__ = [
+    "FollowUpRequest",
+    "FollowUpStatus",
     "AttemptKind",
     "ActivitySignOff",
     "ActivityVersion",

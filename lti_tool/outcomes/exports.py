@@ -59,6 +59,7 @@ def as_json(report: OutcomesReport) -> dict[str, Any]:
             {"objective": o.number, "text": o.text, **_change(o.change)} for o in report.objectives
         ],
         "evaluation": [asdict(summary) for summary in report.evaluation],
+        "follow_up": asdict(report.follow_up) if report.follow_up is not None else None,
     }
 
 
@@ -104,3 +105,12 @@ def csv_rows(report: OutcomesReport) -> Iterator[str]:
             yield line("evaluation", summary.item_id, label, count)
         for text in summary.texts:
             yield line("evaluation", summary.item_id, "text", text)
+    if report.follow_up is not None:
+        for status, count in report.follow_up.statuses.items():
+            yield line("follow_up", "status", status, count)
+        for label, count in report.follow_up.changed.items():
+            yield line("follow_up", "practice changed", label, count)
+        for text in report.follow_up.what_changed:
+            yield line("follow_up", "what changed", "text", text)
+        for text in report.follow_up.barriers:
+            yield line("follow_up", "barriers", "text", text)

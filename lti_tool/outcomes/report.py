@@ -23,7 +23,16 @@ from sqlalchemy.orm import Session
 from lti_tool.catalog import activity_for_version
 from lti_tool.course import Activity
 from lti_tool.course.evaluation import EvaluationKind
-from lti_tool.models import ActivityVersion, Attempt, AttemptKind, EvaluationResponse, Participation
+from lti_tool.followup.answers import CHANGED as CHANGED_LABELS
+from lti_tool.models import (
+    ActivityVersion,
+    Attempt,
+    AttemptKind,
+    EvaluationResponse,
+    FollowUpRequest,
+    FollowUpStatus,
+    Participation,
+)
 from lti_tool.models.certificates import LearnerProfile
 from lti_tool.outcomes.knowledge import KnowledgeChange, PairCounts, knowledge_change
 
@@ -66,6 +75,25 @@ class EvaluationSummary:
     texts: tuple[str, ...] = ()  # free text, as written (escaped by the page)
 
 
+@dataclass(frozen=True)
+class FollowUpSummary:
+    """What came of the follow-ups of commitments to change (``lti_tool.followup``)."""
+
+    statuses: dict[str, int]  # scheduled, sent, answered, opted_out, no_address, failed …
+    changed: dict[str, int]  # Yes / Partly / No -> answers
+    what_changed: tuple[str, ...] = ()  # free text, as written (escaped by the page)
+    barriers: tuple[str, ...] = ()
+
+    @property
+    def asked(self) -> int:
+        """Follow-ups that reached the learner: mailed, answered, or opted out after."""
+        return sum(self.statuses.get(s, 0) for s in ("sent", "answered", "opted_out"))
+
+    @property
+    def answered(self) -> int:
+        return sum(self.changed.values())
+
+
 @dataclass
 class OutcomesReport:
     slug: str
@@ -74,6 +102,7 @@ class OutcomesReport:
     items: list[PairedItem] = field(default_factory=list)
     objectives: list[ObjectiveChange] = field(default_factory=list)
     evaluation: list[EvaluationSummary] = field(default_factory=list)
+    follow_up: FollowUpSummary | None = None
     since: date | None = None
     until: date | None = None
 
@@ -193,6 +222,7 @@ def build_outcomes(
         if number <= len(objectives)
     ]
     report.evaluation = _evaluation(session, slug, activity_of(latest.id), since, until)
+    report.follow_up = _follow_up(session, slug, since, until)
     report.since, report.until = since, until
     return report
 
@@ -245,3 +275,35 @@ def _evaluation(
             EvaluationSummary(item.id, item.prompt, item.kind, counts, sum(counts.values()), mean)
         )
     return summaries
+
+
+def _follow_up(
+    session: Session, slug: str, since: date | None, until: date | None
+) -> FollowUpSummary | None:
+    """Follow-ups of learners who started between the dates; None when none was scheduled."""
+    statuses: Counter[str] = Counter()
+    changed = {label: 0 for label in CHANGED_LABELS.values()}
+    what_changed: list[str] = []
+    barriers: list[str] = []
+    query = (
+        select(
+            FollowUpRequest.status,
+            FollowUpRequest.changed,
+            FollowUpRequest.what_changed,
+            FollowUpRequest.barriers,
+        )
+        .join(Participation, Participation.id == FollowUpRequest.participation_id)
+        .where(FollowUpRequest.activity_slug == slug, *_started_between(since, until))
+        .order_by(FollowUpRequest.id)
+        .execution_options(yield_per=BATCH)
+    )
+    for status, answer, what, barrier in session.execute(query):
+        statuses[str(status)] += 1
+        if status == FollowUpStatus.ANSWERED and answer in CHANGED_LABELS:
+            changed[CHANGED_LABELS[answer]] += 1
+            what_changed += [what] if what else []
+            barriers += [barrier] if barrier else []
+    if not statuses:
+        return None
+    every = {status.value: statuses[status.value] for status in FollowUpStatus}
+    return FollowUpSummary(every, changed, tuple(what_changed), tuple(barriers))
