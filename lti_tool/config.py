@@ -69,6 +69,9 @@ class Settings:
     platform_jwks_ttl_seconds: int = 3600
     # Hours a launch stays usable in the iframe; pages warn before it ends.
     launch_ttl_seconds: int = 8 * 3600
+    # How old the outcomes page's figures may be before they are counted again (exports
+    # are always counted when asked for).
+    outcomes_max_age_seconds: int = 600
     # Start the sandbox LMS with `lti-tool serve` and register it (embedded default only).
     sandbox_enabled: bool = True
     # Public origin of the sandbox LMS; another *site* than the tool so cookies are third-party.
@@ -154,6 +157,9 @@ class Settings:
                 "LTI_TOOL_PLATFORM_JWKS_TTL_SECONDS", default.platform_jwks_ttl_seconds
             ),
             launch_ttl_seconds=_env_int("LTI_TOOL_LAUNCH_TTL_SECONDS", default.launch_ttl_seconds),
+            outcomes_max_age_seconds=_env_int(
+                "LTI_TOOL_OUTCOMES_MAX_AGE_SECONDS", default.outcomes_max_age_seconds
+            ),
             sandbox_enabled=_env_bool("LTI_TOOL_SANDBOX", default.sandbox_enabled),
             sandbox_base_url=_env("LTI_TOOL_SANDBOX_BASE_URL", default.sandbox_base_url).rstrip(
                 "/"

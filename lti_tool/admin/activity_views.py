@@ -6,21 +6,33 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from urllib.parse import urlencode
 
-from flask import Response, abort, render_template, request, stream_with_context
+from flask import (
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lti_tool.admin.blueprint import bp
 from lti_tool.catalog import activity_for_version
 from lti_tool.course.errors import ActivityInvalid
-from lti_tool.extensions import db
+from lti_tool.db import utcnow
+from lti_tool.extensions import db, services
 from lti_tool.models import ActivityVersion, Participation, ResourceLink
-from lti_tool.outcomes.charts import funnel_svg, objectives_svg
 from lti_tool.outcomes.exports import as_json, csv_rows
-from lti_tool.outcomes.grantor import grantor_pdf
 from lti_tool.outcomes.knowledge import MIN_PAIRS
 from lti_tool.outcomes.report import STEPS, OutcomesReport, build_outcomes
+from lti_tool.outcomes.snapshots import OutcomeSnapshots
+
+# Free-text answers listed per question on the page (all of them are in the CSV and JSON).
+TEXTS_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -89,23 +101,53 @@ def activities() -> str:
     )
 
 
-def _report_or_404(slug: str) -> OutcomesReport:
+def _range() -> tuple[date | None, date | None]:
     try:
         since = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
         until = date.fromisoformat(request.args["to"]) if request.args.get("to") else None
     except ValueError:
         abort(400, description="dates are YYYY-MM-DD")
+    return since, until
+
+
+def _report_or_404(slug: str) -> OutcomesReport:
+    """Counted now: exports are exact at the time they are asked for."""
+    since, until = _range()
     report = build_outcomes(db(), slug, since, until)
     if report is None:
         abort(404)
     return report
 
 
+def _snapshots() -> OutcomeSnapshots:
+    snapshots: OutcomeSnapshots | None = current_app.extensions.get("lti_tool_outcomes")
+    if snapshots is None:
+        max_age = services().settings.outcomes_max_age_seconds
+        snapshots = current_app.extensions["lti_tool_outcomes"] = OutcomeSnapshots(max_age, utcnow)
+    return snapshots
+
+
 @bp.get("/activities/<slug>/outcomes")
 def outcomes(slug: str) -> str:
-    report = _report_or_404(slug)
+    # matplotlib is loaded by the first page that draws a chart, not by every worker.
+    from lti_tool.outcomes.charts import funnel_svg, objectives_svg
+
+    since, until = _range()
+    snapshot = _snapshots().get(
+        (slug, since, until),
+        lambda: build_outcomes(db(), slug, since, until),
+        fresh=request.args.get("fresh") == "1",
+    )
+    if snapshot is None:
+        abort(404)
+    report = snapshot.report
+    fresh_args = {**request.args.to_dict(), "fresh": "1"}
     return render_template(
         "admin/outcomes.html",
+        counted_at=snapshot.counted_at,
+        texts_shown=TEXTS_SHOWN,
+        fresh_url=url_for("admin.outcomes", slug=slug) + "?" + urlencode(fresh_args),
+        max_age_minutes=services().settings.outcomes_max_age_seconds // 60,
         report=report,
         steps=STEPS,
         min_pairs=MIN_PAIRS,
@@ -130,6 +172,8 @@ def outcomes_json(slug: str) -> Response:
 
 @bp.get("/activities/<slug>/grantor-report.pdf")
 def grantor_report(slug: str) -> Response:
+    from lti_tool.outcomes.grantor import grantor_pdf
+
     report = _report_or_404(slug)
     version = db().scalar(
         select(ActivityVersion)

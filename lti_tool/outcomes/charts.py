@@ -1,20 +1,16 @@
-"""The report's two charts as SVG, drawn on the server with matplotlib (Agg backend, no
-display, no fonts fetched): the completion funnel, and % correct before and after by
-objective. Inline SVG keeps the page and the PDF free of images from elsewhere."""
+"""The report's two charts as SVG, drawn on the server with matplotlib's object API (no
+pyplot: no display backend, no global figure state; no fonts fetched): the completion
+funnel, and % correct before and after by objective. Inline SVG keeps the page and the
+PDF free of images from elsewhere."""
 
 from __future__ import annotations
 
 import io
 import re
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # before pyplot: no display on a server
-
-from matplotlib import pyplot  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from lti_tool.outcomes.report import STEPS, OutcomesReport  # noqa: E402
+from lti_tool.outcomes.report import STEPS, OutcomesReport
 
 BLUE, GREY = "#1d4f91", "#9aa5b1"
 
@@ -22,7 +18,6 @@ BLUE, GREY = "#1d4f91", "#9aa5b1"
 def _svg(figure: Figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
-    pyplot.close(figure)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE: it is inlined
     # The page's CSP refuses inline <style>; the one matplotlib adds only sets line joins.
@@ -33,7 +28,8 @@ def funnel_svg(report: OutcomesReport) -> str:
     total = report.funnel_total()
     labels = [label for _, label in STEPS]
     values = [total[step] for step, _ in STEPS]
-    figure, axes = pyplot.subplots(figsize=(7, 3.2))
+    figure = Figure(figsize=(7, 3.2))
+    axes = figure.subplots()
     bars = axes.barh(labels[::-1], values[::-1], color=BLUE)
     axes.bar_label(bars, padding=3)
     axes.set_xlabel("Learners")
@@ -46,7 +42,8 @@ def objectives_svg(report: OutcomesReport) -> str | None:
     shown = [o for o in report.objectives if o.change.computed]
     if not shown:
         return None
-    figure, axes = pyplot.subplots(figsize=(7, 3.2))
+    figure = Figure(figsize=(7, 3.2))
+    axes = figure.subplots()
     positions = range(len(shown))
     before = [o.change.percent_before or 0 for o in shown]
     after = [o.change.percent_after or 0 for o in shown]

@@ -1,7 +1,7 @@
 """The outcomes of one activity, from the stored journeys: completion funnel by profession,
 knowledge change on paired pre/post items, and the evaluation summary.
 
-Reads rows in batches (``yield_per``) and keeps counters, not learners. A learner's
+The database counts (GROUP BY, JSON extraction); Python keeps counters, not learners. A learner's
 profession is the one in their CME registration (``learner_profiles``, written at their
 first credit claim in any activity); learners who never claimed are "not stated yet",
 because the LMS does not send a profession.
@@ -15,10 +15,22 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session, aliased
 
 from lti_tool.catalog import activity_for_version
 from lti_tool.course import Activity
@@ -118,35 +130,24 @@ class OutcomesReport:
         return {step: total[step] for step, _ in STEPS}
 
 
-def _first_answers(
-    session: Session, participation_ids: list[int]
-) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]], set[int]]:
-    """Answers of the first submitted pre- and post-test attempt per participation, and
-    who passed a post-test. Columns, not ORM objects: nothing stays in the session."""
-    pre: dict[int, dict[str, Any]] = {}
-    post: dict[int, dict[str, Any]] = {}
-    passed: set[int] = set()
-    query = (
-        select(Attempt.participation_id, Attempt.kind, Attempt.answers, Attempt.passed)
-        .where(
-            Attempt.participation_id.in_(participation_ids),
-            Attempt.submitted_at.is_not(None),
-        )
-        .order_by(Attempt.participation_id, Attempt.number)
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _has_attempt(kind: str, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(
+        Attempt.participation_id == Participation.id, Attempt.kind == kind, *conditions
     )
-    for participation_id, kind, answers, did_pass in session.execute(query):
-        first = pre if kind == "pretest" else post
-        first.setdefault(participation_id, answers or {})
-        if kind == AttemptKind.POSTTEST and did_pass:
-            passed.add(participation_id)
-    return pre, post, passed
 
 
 def build_outcomes(
     session: Session, slug: str, since: date | None = None, until: date | None = None
 ) -> OutcomesReport | None:
     """The activity's outcomes across its versions, for learners who started it between
-    ``since`` and ``until`` (inclusive, UTC days); None when no version was ever loaded."""
+    ``since`` and ``until`` (inclusive, UTC days); None when no version was ever loaded.
+
+    Counted by the database (GROUP BY, JSON extraction): the time does not grow with the
+    rows Python has to decode, and nothing per learner is held in memory."""
     versions = {
         version.id: version
         for version in session.scalars(select(ActivityVersion).where(ActivityVersion.slug == slug))
@@ -155,64 +156,23 @@ def build_outcomes(
         return None
     current = next((v for v in versions.values() if v.is_current), None)
     latest = current or max(versions.values(), key=lambda v: v.id)
-    activities: dict[int, Activity] = {}
-
-    def activity_of(version_id: int) -> Activity:
-        if version_id not in activities:
-            activities[version_id] = activity_for_version(versions[version_id])
-        return activities[version_id]
-
-    report = OutcomesReport(slug, activity_of(latest.id).title)
-    funnel: dict[str, Counter[str]] = defaultdict(Counter)
+    activities = {version_id: activity_for_version(v) for version_id, v in versions.items()}
+    started = _started_between(since, until)
+    report = OutcomesReport(slug, activities[latest.id].title)
+    report.funnel = _funnel(session, slug, activities, started)
     pairs: dict[tuple[str, str], PairCounts] = defaultdict(PairCounts)
     objective_of: dict[tuple[str, str], int] = {}
-    rows = session.execute(
-        select(
-            Participation.id,
-            Participation.activity_version_id,
-            Participation.disclosures_acknowledged_at,
-            Participation.pretest_skipped_at,
-            Participation.sections_viewed,
-            Participation.evaluation_completed_at,
-            Participation.credit_claimed_at,
-            LearnerProfile.profession,
-        )
-        .outerjoin(LearnerProfile, LearnerProfile.user_id == Participation.user_id)
-        .where(Participation.activity_slug == slug, *_started_between(since, until))
-        .order_by(Participation.id)
-        .execution_options(yield_per=BATCH)
-    )
-    for batch in rows.partitions(BATCH):
-        pre, post, passed = _first_answers(session, [row.id for row in batch])
-        for row in batch:
-            activity = activity_of(row.activity_version_id)
-            steps = funnel[row.profession or NOT_STATED]
-            steps["launched"] += 1
-            steps["disclosures"] += row.disclosures_acknowledged_at is not None
-            steps["pretest"] += row.id in pre or row.pretest_skipped_at is not None
-            steps["content"] += set(activity.section_ids) <= set(row.sections_viewed or [])
-            steps["posttest_passed"] += row.id in passed
-            steps["evaluation"] += row.evaluation_completed_at is not None
-            steps["credit"] += row.credit_claimed_at is not None
-            before, after = pre.get(row.id), post.get(row.id)
-            if before is None or after is None or activity.pretest is None:
-                continue
-            for question in activity.pretest.questions:
-                repeated = activity.posttest.question(question.same_as or "")
-                if repeated is None or question.id not in before:
-                    continue
-                key = (question.id, repeated.id)
-                objective_of[key] = repeated.objective
-                pairs[key] = pairs[key].add(
-                    before.get(question.id) == question.correct,
-                    after.get(repeated.id) == repeated.correct,
-                )
-    report.funnel = {p: {s: counts[s] for s, _ in STEPS} for p, counts in funnel.items()}
+    for version_id, activity in activities.items():
+        for key, (objective, counts) in _pairs(session, version_id, activity, started).items():
+            if not counts.pairs:
+                continue  # no learner of this version answered both
+            pairs[key] = pairs[key] + counts
+            objective_of[key] = objective
     report.items = [
         PairedItem(pre_id, post_id, objective_of[(pre_id, post_id)], knowledge_change(counts))
         for (pre_id, post_id), counts in sorted(pairs.items())
     ]
-    objectives = activity_of(latest.id).meta.learning_objectives
+    objectives = activities[latest.id].meta.learning_objectives
     by_objective: dict[int, PairCounts] = defaultdict(PairCounts)
     for item in report.items:
         by_objective[item.objective] = by_objective[item.objective] + item.change.counts
@@ -221,10 +181,145 @@ def build_outcomes(
         for number, counts in sorted(by_objective.items())
         if number <= len(objectives)
     ]
-    report.evaluation = _evaluation(session, slug, activity_of(latest.id), since, until)
+    report.evaluation = _evaluation(session, slug, activities[latest.id], since, until)
     report.follow_up = _follow_up(session, slug, since, until)
     report.since, report.until = since, until
     return report
+
+
+def _funnel(
+    session: Session,
+    slug: str,
+    activities: dict[int, Activity],
+    started: list[ColumnElement[bool]],
+) -> dict[str, dict[str, int]]:
+    """Learners per profession at each step. "Content finished" compares how many sections
+    the learner viewed with how many their version has (the journey stores each viewed
+    section of the version once)."""
+    sections = case(
+        {version_id: len(a.section_ids) for version_id, a in activities.items()},
+        value=Participation.activity_version_id,
+        else_=-1,
+    )
+    columns = {
+        "launched": func.count(),
+        "disclosures": _count_if(Participation.disclosures_acknowledged_at.is_not(None)),
+        "pretest": _count_if(
+            or_(
+                Participation.pretest_skipped_at.is_not(None),
+                _has_attempt(AttemptKind.PRETEST, Attempt.submitted_at.is_not(None)),
+            )
+        ),
+        "content": _count_if(func.json_array_length(Participation.sections_viewed) == sections),
+        "posttest_passed": _count_if(_has_attempt(AttemptKind.POSTTEST, Attempt.passed.is_(True))),
+        "evaluation": _count_if(Participation.evaluation_completed_at.is_not(None)),
+        "credit": _count_if(Participation.credit_claimed_at.is_not(None)),
+    }
+    query = (
+        select(LearnerProfile.profession, *[column.label(name) for name, column in columns.items()])
+        .select_from(Participation)
+        .outerjoin(LearnerProfile, LearnerProfile.user_id == Participation.user_id)
+        .where(Participation.activity_slug == slug, *started)
+        .group_by(LearnerProfile.profession)
+    )
+    funnel: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in session.execute(query):
+        steps = funnel[row.profession or NOT_STATED]
+        for name in columns:
+            steps[name] += int(getattr(row, name))
+    return {p: {s: counts[s] for s, _ in STEPS} for p, counts in funnel.items()}
+
+
+def _pairs(
+    session: Session, version_id: int, activity: Activity, started: list[ColumnElement[bool]]
+) -> dict[tuple[str, str], tuple[int, PairCounts]]:
+    """Each same_as pair of the version: the four cells of its 2×2 table, over learners
+    whose first pre-test and first post-test both answer it."""
+    if activity.pretest is None:
+        return {}
+    wanted = [
+        (question, repeated)
+        for question in activity.pretest.questions
+        if (repeated := activity.posttest.question(question.same_as or "")) is not None
+    ]
+    if not wanted:
+        return {}
+    postgres = session.get_bind().dialect.name == "postgresql"
+    first = (
+        select(
+            Attempt.participation_id,
+            Attempt.kind,
+            func.min(Attempt.number).label("number"),
+        )
+        .join(Participation, Participation.id == Attempt.participation_id)
+        .where(
+            Participation.activity_version_id == version_id,
+            Attempt.submitted_at.is_not(None),
+            *started,
+        )
+        .group_by(Attempt.participation_id, Attempt.kind)
+        .subquery("first_attempts")
+    )
+    # Each learner's first pre-test and first post-test answers, side by side. On
+    # PostgreSQL the json is parsed once per attempt (jsonb, in a materialized CTE) rather
+    # than once per question read from it.
+    before, after = aliased(Attempt), aliased(Attempt)
+    first_before, first_after = aliased(first), aliased(first)
+    document = (lambda column: cast(column, JSONB)) if postgres else (lambda column: column)
+    side_by_side = (
+        select(
+            document(before.answers).label("before"),
+            document(after.answers).label("after"),
+        )
+        .select_from(first_before)
+        .join(
+            before,
+            and_(
+                before.participation_id == first_before.c.participation_id,
+                before.kind == first_before.c.kind,
+                before.number == first_before.c.number,
+            ),
+        )
+        .join(
+            first_after,
+            and_(
+                first_after.c.participation_id == first_before.c.participation_id,
+                first_after.c.kind == AttemptKind.POSTTEST,
+            ),
+        )
+        .join(
+            after,
+            and_(
+                after.participation_id == first_after.c.participation_id,
+                after.kind == first_after.c.kind,
+                after.number == first_after.c.number,
+            ),
+        )
+        .where(first_before.c.kind == AttemptKind.PRETEST)
+        .cte("answers_side_by_side")
+    )
+    if postgres:
+        side_by_side = side_by_side.prefix_with("MATERIALIZED")
+    cells = []
+    for question, repeated in wanted:
+        given_before = side_by_side.c.before[question.id].as_string()
+        given_after = side_by_side.c.after[repeated.id].as_string()
+        answered = given_before.is_not(None)
+        right_before = given_before.is_not_distinct_from(literal(question.correct))
+        right_after = given_after.is_not_distinct_from(literal(repeated.correct))
+        cells += [
+            _count_if(and_(answered, right_before, right_after)),
+            _count_if(and_(answered, right_before, not_(right_after))),
+            _count_if(and_(answered, not_(right_before), right_after)),
+            _count_if(and_(answered, not_(right_before), not_(right_after))),
+        ]
+    query = select(*cells).select_from(side_by_side)
+    row = session.execute(query).one()
+    found = {}
+    for index, (question, repeated) in enumerate(wanted):
+        a, b, c, d = (int(value) for value in row[index * 4 : index * 4 + 4])
+        found[(question.id, repeated.id)] = (repeated.objective, PairCounts(a, b, c, d))
+    return found
 
 
 def _started_between(since: date | None, until: date | None) -> list[ColumnElement[bool]]:
@@ -240,37 +335,63 @@ def _started_between(since: date | None, until: date | None) -> list[ColumnEleme
 def _evaluation(
     session: Session, slug: str, activity: Activity, since: date | None, until: date | None
 ) -> list[EvaluationSummary]:
-    """Per evaluation item of the current version: answer counts, Likert mean, texts."""
-    answers: dict[str, list[Any]] = defaultdict(list)
-    query = (
-        select(EvaluationResponse.answers)
+    """Per evaluation item of the current version: answer counts, Likert mean, texts.
+
+    Each stored form is unpacked once into (question, answer) rows by the database
+    (``json_each``), then counted; free text is read in the order it was given."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    unpack = func.json_each_text if postgres else func.json_each
+    entries = unpack(EvaluationResponse.answers).table_valued("key", "value")
+    scope = (
+        select(EvaluationResponse.id)
         .join(Participation, Participation.id == EvaluationResponse.participation_id)
         .where(Participation.activity_slug == slug, *_started_between(since, until))
-        .execution_options(yield_per=BATCH)
+        .scalar_subquery()
     )
-    for stored in session.scalars(query):
-        for item_id, value in (stored or {}).items():
+    text_ids = [item.id for item in activity.evaluation_items if item.kind is EvaluationKind.TEXT]
+    given: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, value, count in session.execute(
+        select(entries.c.key, entries.c.value, func.count())
+        .select_from(EvaluationResponse)
+        .join(entries, true())
+        .where(EvaluationResponse.id.in_(scope), entries.c.key.not_in(text_ids or [""]))
+        .group_by(entries.c.key, entries.c.value)
+    ):
+        if value is not None and value != "":
+            given[str(key)][str(value)] = int(count)
+    texts: dict[str, list[str]] = defaultdict(list)
+    if text_ids:
+        for key, value in session.execute(
+            select(entries.c.key, entries.c.value)
+            .select_from(EvaluationResponse)
+            .join(entries, true())
+            .where(
+                EvaluationResponse.id.in_(scope),
+                entries.c.key.in_(text_ids),
+                entries.c.value.is_not(None),
+                entries.c.value != "",
+            )
+            .order_by(EvaluationResponse.id)
+            .execution_options(yield_per=BATCH)
+        ):
             if value not in (None, ""):
-                answers[item_id].append(value)
+                texts[str(key)].append(str(value))
     summaries = []
     for item in activity.evaluation_items:
-        given = answers.get(item.id, [])
         if item.kind is EvaluationKind.TEXT:
-            texts = tuple(str(text) for text in given)
+            written = tuple(texts.get(item.id, ()))
             summaries.append(
-                EvaluationSummary(item.id, item.prompt, item.kind, {}, len(texts), texts=texts)
+                EvaluationSummary(item.id, item.prompt, item.kind, {}, len(written), texts=written)
             )
             continue
+        answered = given.get(item.id, {})
         labels = dict(item.options)
-        counts = {label: 0 for label in labels.values()}
-        for value in given:
-            label = labels.get(str(value))
-            if label is not None:
-                counts[label] += 1
+        counts = {label: answered.get(answer, 0) for answer, label in labels.items()}
         mean = None
-        if item.kind is EvaluationKind.LIKERT and given:
-            numbers = [int(value) for value in given if str(value).isdigit()]
-            mean = sum(numbers) / len(numbers) if numbers else None
+        if item.kind is EvaluationKind.LIKERT:
+            numbers = {int(a): n for a, n in answered.items() if a.isdigit()}
+            total = sum(numbers.values())
+            mean = sum(a * n for a, n in numbers.items()) / total if total else None
         summaries.append(
             EvaluationSummary(item.id, item.prompt, item.kind, counts, sum(counts.values()), mean)
         )

@@ -14,6 +14,7 @@ import csv
 import io
 import re
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -262,3 +263,40 @@ def test_a_date_range_counts_only_learners_who_started_in_it(
     assert future["funnel_total"]["launched"] == 0 and future["items"] == []
     assert today["funnel_total"]["launched"] == 13
     assert refused.status_code == 400
+
+
+def test_the_page_shows_recently_counted_figures_and_counts_again_when_asked(
+    console_tool: Served,
+    console_services: ToolServices,
+    signed_in: requests.Session,
+    tmp_path: Path,
+) -> None:
+    slug = f"snapshot-{uuid.uuid4().hex[:8]}"
+    with transaction(console_services.session_factory) as session:
+        [version] = [
+            v for v in load_activities(session, _activity(tmp_path, slug)) if v.slug == slug
+        ]
+    page_url = f"{console_tool.base_url}/admin/activities/{slug}/outcomes"
+
+    def counted(page: requests.Response) -> str:
+        found = re.search(r"Counted at ([0-9-]+ [0-9:]+) UTC", page.text)
+        assert found is not None, page.text
+        return found.group(1)
+
+    first = signed_in.get(page_url, timeout=30)
+    with transaction(console_services.session_factory) as session:
+        user = User(issuer="https://outcomes.example", sub=f"{slug}-late", name="Late Learner")
+        session.add(user)
+        session.flush()
+        session.add(
+            Participation(user_id=user.id, activity_slug=slug, activity_version_id=version.id)
+        )
+    time.sleep(1.1)  # the page shows the time to the second
+    again = signed_in.get(page_url, timeout=30)
+    fresh = signed_in.get(page_url, params={"fresh": "1"}, timeout=30)
+    exported = signed_in.get(page_url + ".json", timeout=30).json()
+
+    assert counted(first) == counted(again)  # the same snapshot, without the late learner
+    assert counted(fresh) != counted(first)
+    assert 'href="/admin/activities/' in fresh.text and "fresh=1" in fresh.text
+    assert exported["funnel_total"]["launched"] == 1  # downloads are always counted anew
