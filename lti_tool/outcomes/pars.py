@@ -38,7 +38,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, field, fields
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -367,7 +367,7 @@ _MMDD = re.compile(r"^(\d{2})/(\d{2})$")
 _DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 _CREDITS = re.compile(r"^\d{1,3}(\.\d{1,2})?$")  # at most two decimal places
 _LICENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]*$")
-_NAME = re.compile(r"^[^\d<>@\t\r\n]+$")
+_NAME = re.compile(r"^[^\d<>@]+$")  # tabs and line breaks: checked for every field
 
 
 @dataclass(frozen=True)
@@ -395,7 +395,7 @@ def _check_name(value: str, label: str) -> str | None:
     if len(value) > NAME_MAX:
         return f"{label} is longer than {NAME_MAX} characters"
     if not _NAME.match(value):
-        return f"{label} has digits, markup or tab/line-break characters"
+        return f"{label} has digits or markup characters (< > @)"
     return None
 
 
@@ -517,3 +517,29 @@ def _row_problems(number: int, row: LearnerRow, today: date | None) -> Iterator[
     yield from problem("moc_points", _check_amount(row.moc_points, "MOC points", required=False))
     if row.moc_points and not row.board:
         yield from problem("moc_points", "MOC points need a certifying board and board ID")
+
+
+@dataclass
+class LearnerReview:
+    """What the console shows of the learner file: counts over every row, and one page of
+    rows with their problems (the rows themselves stay off the page: they hold PII)."""
+
+    rows_total: int = 0
+    rows_with_problems: int = 0
+    problem_count: int = 0
+    page: list[tuple[int, ExportedLearner, list[RowProblem]]] = field(default_factory=list)
+
+
+def review_learners(
+    exported: Iterable[ExportedLearner], offset: int, limit: int, today: date | None = None
+) -> LearnerReview:
+    """One pass over the file: every row checked, only rows ``offset+1..offset+limit`` kept."""
+    review = LearnerReview()
+    for number, learner in enumerate(exported, start=1):
+        found = list(_row_problems(number, learner.row, today))
+        review.rows_total += 1
+        review.rows_with_problems += bool(found)
+        review.problem_count += len(found)
+        if offset < number <= offset + limit:
+            review.page.append((number, learner, found))
+    return review
