@@ -11,8 +11,8 @@ Sources, read for this module (stored copies; titles as published):
   here: the tab-delimited batch upload adds or deletes many learner records at once, the file
   is a ``.txt`` file of tab-separated fields. Its field table (appendix) could NOT be read, so
   the column order of :data:`LEARNER_FIELDS` and the length limits marked "assumed" in
-  :mod:`lti_tool.outcomes.pars_rules`
-  must be checked against the current Excel template before the first upload.
+  :mod:`lti_tool.outcomes.pars_rules` must be checked against the current Excel template
+  before the first upload.
 - ACCME FAQ 10501 "learner credit data": the records of CME and/or MOC credits earned by
   *physician* learners; for each: first and last name, state medical licence ID and/or
   certifying board ID, month and day of birth.

@@ -67,8 +67,8 @@ def field_break(text: str) -> str:
     return _FIELD_BREAK.sub(" ", text)
 
 
-# Length limits. ASSUMED: the template's field table could not be read (see the module
-# docstring); these are conservative limits to check against the current template.
+# Length limits. ASSUMED: the template's field table could not be read (see the docstring
+# of lti_tool.outcomes.pars); conservative limits to check against the current template.
 NAME_MAX = 50
 LICENCE_MAX = 40  # the claim form's own limit (lti_tool.credit.forms.LICENCE_MAX)
 BOARD_ID_MAX = 20
