@@ -14,6 +14,7 @@ from lti_tool.admin import (  # noqa: F401  (routes)
     activity_views,
     invitation_views,
     operations_views,
+    pars_views,
     platform_views,
     views,
 )

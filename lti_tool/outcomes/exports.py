@@ -63,7 +63,7 @@ def as_json(report: OutcomesReport) -> dict[str, Any]:
     }
 
 
-def _csv_cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
     text = "" if value is None else str(value)
     # A cell a spreadsheet would run as a formula is made text (CSV injection).
     return "'" + text if text[:1] in ("=", "+", "-", "@") and not _number(text) else text
@@ -85,7 +85,7 @@ def csv_rows(report: OutcomesReport) -> Iterator[str]:
     def line(*cells: Any) -> str:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([_csv_cell(cell) for cell in cells])
+        writer.writerow([csv_cell(cell) for cell in cells])
         return buffer.getvalue()
 
     yield "\ufeff" + line(*CSV_HEADER)
