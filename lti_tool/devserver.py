@@ -37,7 +37,7 @@ def serve_in_thread(app: Any, host: str, port: int) -> tuple[str, Callable[[], N
 
 def prepare(settings: Settings) -> None:
     """Everything the tool needs before its first request: schema and keys."""
-    from lti_tool.catalog import load_activities
+    from lti_tool.catalog import load_activities, who_ran
     from lti_tool.db import make_engine, make_session_factory, transaction
     from lti_tool.keys import KeyStore
     from lti_tool.migrate import upgrade
@@ -47,7 +47,9 @@ def prepare(settings: Settings) -> None:
     KeyStore(settings.keys_dir, settings.key_propagation_seconds).ensure_key()
     engine = make_engine(settings.database_url)
     with transaction(make_session_factory(engine)) as session:
-        loaded = load_activities(session, settings.activities_dir)
+        loaded = load_activities(
+            session, settings.activities_dir, loaded_by=who_ran("serve (start-up load)")
+        )
     engine.dispose()
     for version in loaded:
         print(f"  Activity:    {version.slug} (version {version.content_hash[:12]})")

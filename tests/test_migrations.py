@@ -8,7 +8,7 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 import lti_tool.models  # noqa: F401  (every table on the metadata)
@@ -16,7 +16,6 @@ import lti_tool.pii  # noqa: F401
 from lti_tool.db import Base, utcnow
 from lti_tool.migrate import alembic_config
 from lti_tool.models import (
-    ActivityVersion,
     Deployment,
     Launch,
     Participation,
@@ -58,8 +57,16 @@ def test_placements_are_filled_from_participations_and_launches(tmp_path: Path) 
         deployment = Deployment(registration_id=registration.id, deployment_id="d")
         user = User(issuer=registration.issuer, sub="learner-1")
         other = User(issuer=registration.issuer, sub="learner-2")
-        version = ActivityVersion(slug="cd", content_hash="h", title="CD")
-        session.add_all([deployment, user, other, version])
+        session.add_all([deployment, user, other])
+        # The 0005 columns only (the model has grown since).
+        version_id = session.execute(
+            text(
+                "INSERT INTO activity_versions (slug, content_hash, title, files, source_dir,"
+                " is_current, loaded_at) VALUES ('cd', 'h', 'CD', '{}', '', 1, :now)"
+                " RETURNING id"
+            ),
+            {"now": now},
+        ).scalar_one()
         session.flush()
         links = [
             ResourceLink(
@@ -72,13 +79,13 @@ def test_placements_are_filled_from_participations_and_launches(tmp_path: Path) 
         mine = Participation(
             user_id=user.id,
             activity_slug="cd",
-            activity_version_id=version.id,
+            activity_version_id=version_id,
             resource_link_pk=links[0].id,
         )
         theirs = Participation(
             user_id=other.id,
             activity_slug="cd",
-            activity_version_id=version.id,
+            activity_version_id=version_id,
             resource_link_pk=links[2].id,
         )
         session.add_all([mine, theirs])

@@ -4,6 +4,7 @@ outcomes (page, CSV, JSON). Thin: :mod:`lti_tool.outcomes` computes, this render
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlencode
@@ -12,6 +13,8 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
+    redirect,
     render_template,
     request,
     stream_with_context,
@@ -19,9 +22,13 @@ from flask import (
 )
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool.admin.blueprint import bp
+from lti_tool.admin.security import current_operator
 from lti_tool.catalog import activity_for_version
+from lti_tool.catalog import reopen_version as reopen_for_new_learners
+from lti_tool.catalog import retire_version as retire_version_for_new_learners
 from lti_tool.course.errors import ActivityInvalid
 from lti_tool.db import utcnow
 from lti_tool.extensions import db, services
@@ -30,6 +37,8 @@ from lti_tool.outcomes.exports import as_json, csv_rows
 from lti_tool.outcomes.knowledge import MIN_PAIRS
 from lti_tool.outcomes.report import STEPS, OutcomesReport, build_outcomes
 from lti_tool.outcomes.snapshots import OutcomeSnapshots
+
+log = logging.getLogger("lti_tool.admin")
 
 # Free-text answers listed per question on the page (all of them are in the CSV and JSON).
 TEXTS_SHOWN = 50
@@ -43,17 +52,23 @@ class VersionRow:
     review_date: date | None
     status: str  # "approved by …" | "demonstration"
     learners: int
+    evaluated: int
+    claimed: int
     loaded_at: datetime
 
 
 def _versions(session: Session) -> dict[str, list[VersionRow]]:
-    learners = dict(
-        session.execute(
-            select(Participation.activity_version_id, func.count()).group_by(
-                Participation.activity_version_id
-            )
-        ).all()
-    )
+    steps = {
+        version_id: (int(started), int(evaluated or 0), int(claimed or 0))
+        for version_id, started, evaluated, claimed in session.execute(
+            select(
+                Participation.activity_version_id,
+                func.count(),
+                func.count(Participation.evaluation_completed_at),
+                func.count(Participation.credit_claimed_at),
+            ).group_by(Participation.activity_version_id)
+        )
+    }
     found: dict[str, list[VersionRow]] = {}
     for version in session.scalars(
         select(ActivityVersion).order_by(ActivityVersion.slug, ActivityVersion.id.desc())
@@ -79,7 +94,7 @@ def _versions(session: Session) -> dict[str, list[VersionRow]]:
                 dates[1],
                 dates[2],
                 status,
-                int(learners.get(version.id, 0)),
+                *steps.get(version.id, (0, 0, 0)),
                 version.loaded_at,
             )
         )
@@ -187,3 +202,38 @@ def grantor_report(slug: str) -> Response:
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="grantor-report-{slug}.pdf"'
     return response
+
+
+def _version_or_404(version_id: int) -> ActivityVersion:
+    version = db().get(ActivityVersion, version_id)
+    if version is None:
+        abort(404)
+    return version
+
+
+@bp.post("/activities/versions/<int:version_id>/retire")
+def retire_version(version_id: int) -> BaseResponse:
+    version = _version_or_404(version_id)
+    retire_version_for_new_learners(db(), version, current_operator().username, utcnow())
+    log.info(
+        "operator %s closed %s %s",
+        current_operator().username,
+        version.slug,
+        version.content_hash[:12],
+    )
+    flash(f"{version.title}: closed to new learners; learners who started it can finish it.")
+    return redirect(url_for("admin.activities"))
+
+
+@bp.post("/activities/versions/<int:version_id>/reopen")
+def reopen_version(version_id: int) -> BaseResponse:
+    version = _version_or_404(version_id)
+    reopen_for_new_learners(db(), version)
+    log.info(
+        "operator %s reopened %s %s",
+        current_operator().username,
+        version.slug,
+        version.content_hash[:12],
+    )
+    flash(f"{version.title}: open to new learners again.")
+    return redirect(url_for("admin.activities"))

@@ -17,7 +17,10 @@ from lti_tool.catalog.service import (
     load_activities,
     load_folders,
     open_catalog,
+    reopen_version,
+    retire_version,
     validate_folder,
+    who_ran,
 )
 
 __all__ = [
@@ -31,5 +34,8 @@ __all__ = [
     "load_activities",
     "load_folders",
     "open_catalog",
+    "reopen_version",
+    "retire_version",
     "validate_folder",
+    "who_ran",
 ]

@@ -22,6 +22,7 @@ from lti_tool.catalog.service import (
     load_folders,
     sign_off_version,
     validate_folder,
+    who_ran,
 )
 from lti_tool.config import Settings
 from lti_tool.course import ValidationIssue
@@ -94,7 +95,7 @@ def load(path: Path | None) -> None:
         sys.exit(1)
     try:
         with open_database(settings.database_url) as factory, transaction(factory) as session:
-            loaded = load_folders(session, folders)
+            loaded = load_folders(session, folders, loaded_by=who_ran(f"activities load {source}"))
             for item in loaded:
                 version = item.version
                 click.echo(f"{version.slug}: {item.change} ({version.content_hash[:12]})")

@@ -139,7 +139,7 @@ def folder_warnings(folder: str | Path) -> list[ValidationIssue]:
     return authoring_warnings(read_activity_files(Path(folder)))
 
 
-def _store(session: Session, activity: Activity, folder: Path) -> LoadedVersion:
+def _store(session: Session, activity: Activity, folder: Path, loaded_by: str) -> LoadedVersion:
     existing = session.scalar(
         select(ActivityVersion).where(
             ActivityVersion.slug == activity.slug,
@@ -164,13 +164,16 @@ def _store(session: Session, activity: Activity, folder: Path) -> LoadedVersion:
         files={name: body.decode("utf-8") for name, body in activity.files.items()},
         source_dir=str(folder),
         is_current=True,
+        loaded_by=loaded_by[:512],
     )
     session.add(version)
     session.flush()
     return LoadedVersion(version, Change.NEW)
 
 
-def load_folders(session: Session, folders: Sequence[Path]) -> list[LoadedVersion]:
+def load_folders(
+    session: Session, folders: Sequence[Path], loaded_by: str = ""
+) -> list[LoadedVersion]:
     """Validate every folder, then store each (see the module docstring for the rules)."""
     valid: list[tuple[Activity, Path]] = []
     refused: dict[Path, tuple[ValidationIssue, ...]] = {}
@@ -182,10 +185,12 @@ def load_folders(session: Session, folders: Sequence[Path]) -> list[LoadedVersio
             valid.append((activity, folder))
     if refused:
         raise ActivitiesRefused(refused)
-    return [_store(session, activity, folder) for activity, folder in valid]
+    return [_store(session, activity, folder, loaded_by) for activity, folder in valid]
 
 
-def load_activities(session: Session, activities_dir: str | Path) -> list[ActivityVersion]:
+def load_activities(
+    session: Session, activities_dir: str | Path, loaded_by: str = ""
+) -> list[ActivityVersion]:
     """Load every activity folder under ``activities_dir`` (or that folder itself).
 
     Raises ``ActivitiesRefused`` without writing anything when any folder is invalid or
@@ -195,7 +200,7 @@ def load_activities(session: Session, activities_dir: str | Path) -> list[Activi
     if not root.is_dir():
         issue = ValidationIssue(str(root), None, None, "no such folder")
         raise ActivitiesRefused({root: (issue,)})
-    return [loaded.version for loaded in load_folders(session, activity_folders(root))]
+    return [loaded.version for loaded in load_folders(session, activity_folders(root), loaded_by)]
 
 
 class SignOffRefused(Exception):
@@ -253,7 +258,11 @@ def current_version(session: Session, slug: str) -> ActivityVersion | None:
 def open_catalog(session: Session, now: datetime) -> list[CatalogEntry]:
     """Current activities that are released and not expired at ``now``, by title."""
     entries = []
-    versions = session.scalars(select(ActivityVersion).where(ActivityVersion.is_current.is_(True)))
+    versions = session.scalars(
+        select(ActivityVersion).where(
+            ActivityVersion.is_current.is_(True), ActivityVersion.retired_at.is_(None)
+        )
+    )
     for version in versions:
         activity = activity_for_version(version)
         window = activity_window(activity.meta)
@@ -271,3 +280,26 @@ def open_catalog(session: Session, now: datetime) -> list[CatalogEntry]:
                 )
             )
     return sorted(entries, key=lambda entry: (entry.title.casefold(), entry.slug))
+
+
+def who_ran(command: str) -> str:
+    """What the console shows as "loaded by": the command, the account and the host."""
+    import getpass
+    import socket
+
+    try:
+        account = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (containers)
+        account = "unknown"
+    return f"lti-tool {command} ({account}@{socket.gethostname()})"
+
+
+def retire_version(
+    session: Session, version: ActivityVersion, operator: str, now: datetime
+) -> None:
+    """Close the version to new learners; learners who started it keep going."""
+    version.retired_at, version.retired_by = now, operator[:255]
+
+
+def reopen_version(session: Session, version: ActivityVersion) -> None:
+    version.retired_at, version.retired_by = None, ""

@@ -52,6 +52,14 @@ class ActivityUnavailable(JourneyPageError):
         super().__init__(f"no activity {slug!r} in the catalog")
 
 
+class ActivityRetired(JourneyPageError):
+    """The provider closed the activity's current version to new learners."""
+
+    def __init__(self, slug: str) -> None:
+        self.slug = slug
+        super().__init__(f"activity {slug!r} is closed to new learners")
+
+
 class AttemptNotFound(JourneyPageError):
     """No attempt with this id belongs to the learner (a stale or foreign link)."""
 
@@ -205,6 +213,13 @@ def _page_for(error: Exception) -> Page | Response:
             "This activity is not available",
             "The activity this link points to is not in the tool's catalog. "
             "Please tell your instructor.",
+        )
+    if isinstance(error, ActivityRetired):
+        return Page(
+            410,
+            "This activity is closed to new learners",
+            "The provider has withdrawn this activity for now, so it cannot be started. "
+            "Learners who already started it can finish it. Please tell your instructor.",
         )
     if isinstance(error, AttemptNotFound | UnknownSection):
         return Page(

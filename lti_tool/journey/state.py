@@ -25,7 +25,12 @@ from lti_tool.course import (
 )
 from lti_tool.db import find_or_create, insert_for
 from lti_tool.journey import events
-from lti_tool.journey.errors import ActivityNotChosen, ActivityUnavailable, NoResourceLink
+from lti_tool.journey.errors import (
+    ActivityNotChosen,
+    ActivityRetired,
+    ActivityUnavailable,
+    NoResourceLink,
+)
 from lti_tool.launch.context import LaunchContext
 from lti_tool.models import (
     ActivityVersion,
@@ -119,6 +124,8 @@ def open_journey(session: Session, launch: LaunchContext, now: datetime) -> Jour
         version = current_version(session, slug)
         if version is None:
             raise ActivityUnavailable(slug)
+        if version.retired_at is not None:
+            raise ActivityRetired(slug)
         # A learner's two tabs may open the journey at once: one participation all the same.
         participation = find_or_create(
             session,

@@ -41,6 +41,11 @@ class ActivityVersion(Base):
     source_dir: Mapped[str] = mapped_column(String(2048), default="")
     is_current: Mapped[bool] = mapped_column(default=True)
     loaded_at: Mapped[created_at]
+    # Which command loaded it, and for whom ("lti-tool activities load configs/… (ana@host)").
+    loaded_by: Mapped[str] = mapped_column(String(512), default="")
+    # Closed to new learners by an operator (those who started keep going); empty: open.
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    retired_by: Mapped[str] = mapped_column(String(255), default="")
 
     # Loaded with the version: pages read it after their session has handed the row over.
     sign_off: Mapped[ActivitySignOff | None] = relationship(

@@ -71,3 +71,35 @@ def test_the_bundled_activity_runs_through_the_same_engine(
     if page.path.endswith("/pretest"):
         page = tab.submit(page.form("Skip the pre-test"))
     assert f"Section 1 of {len(activity.sections)}" in page.text
+
+
+def test_a_version_closed_to_new_learners_lets_those_who_started_finish(
+    tool: Tool, launch: LaunchFactory
+) -> None:
+    from lti_tool.catalog import current_version, reopen_version, retire_version
+    from lti_tool.db import utcnow
+
+    early = launch(sub="started-before")
+    begin(early)
+    with tool.services.session_factory.begin() as session:
+        version = current_version(session, "mini-activity")
+        assert version is not None
+        retire_version(session, version, "ops@provider", utcnow())
+
+    refused = launch(sub="came-after").get("/")
+    still_open = early.get("/sections/welcome")
+    with tool.services.session_factory.begin() as session:
+        version = current_version(session, "mini-activity")
+        assert version is not None
+        reopen_version(session, version)
+    reopened = launch(sub="came-after-reopening").get("/")
+
+    assert refused.status == 410
+    assert "This activity is closed to new learners" in refused.text
+    assert still_open.status == 200
+    assert reopened.status == 200
+    with tool.session() as session:
+        subs = set(
+            session.scalars(select(User.sub).join(Participation, Participation.user_id == User.id))
+        )
+    assert subs == {"started-before", "came-after-reopening"}  # no participation for the refused

@@ -205,7 +205,11 @@ def test_the_activities_list_shows_versions_and_links_to_outcomes(
 
     assert page.status_code == 200
     assert cohort_slug in page.text
-    assert re.search(r"demonstration \(not signed off\)</td>\s*<td>13</td>", page.text)
+    # Learners of the version: started · completed the evaluation · claimed credit.
+    assert re.search(
+        r"demonstration \(not signed off\)</td>\s*<td data-version=\"\d+\">13 · 10 · 8</td>",
+        page.text,
+    )
     assert f"/admin/activities/{cohort_slug}/outcomes" in page.text
 
 
@@ -300,3 +304,42 @@ def test_the_page_shows_recently_counted_figures_and_counts_again_when_asked(
     assert counted(fresh) != counted(first)
     assert 'href="/admin/activities/' in fresh.text and "fresh=1" in fresh.text
     assert exported["funnel_total"]["launched"] == 1  # downloads are always counted anew
+
+
+def test_the_console_shows_who_loaded_a_version_and_closes_it_to_new_learners(
+    console_tool: Served,
+    console_services: ToolServices,
+    signed_in: requests.Session,
+    tmp_path: Path,
+) -> None:
+    from lti_tool.catalog import who_ran
+    from tests.registration.fixtures import csrf_of
+
+    slug = f"retire-{uuid.uuid4().hex[:8]}"
+    loaded_by = who_ran("activities load /srv/cme/activities")
+    with transaction(console_services.session_factory) as session:
+        loaded = load_activities(session, _activity(tmp_path, slug), loaded_by=loaded_by)
+        [version_id] = [v.id for v in loaded if v.slug == slug]
+    listing = signed_in.get(f"{console_tool.base_url}/admin/activities", timeout=30)
+
+    closed = signed_in.post(
+        f"{console_tool.base_url}/admin/activities/versions/{version_id}/retire",
+        data={"csrf_token": csrf_of(listing)},
+        timeout=30,
+    )
+    forged = signed_in.post(
+        f"{console_tool.base_url}/admin/activities/versions/{version_id}/reopen",
+        data={"csrf_token": "not-the-token"},
+        timeout=30,
+        allow_redirects=False,
+    )
+    with console_services.session_factory() as session:
+        version = session.get(ActivityVersion, version_id)
+        assert version is not None
+        retired_at, retired_by = version.retired_at, version.retired_by
+
+    assert "lti-tool activities load /srv/cme/activities (" in listing.text
+    assert f'action="/admin/activities/versions/{version_id}/retire"' in listing.text
+    assert closed.status_code == 200 and "closed to new learners" in closed.text
+    assert retired_at is not None and retired_by  # the operator who closed it
+    assert forged.status_code in (400, 403)  # no reopening without the console's token
