@@ -146,6 +146,7 @@ def generate(database_url: str, learners: int, root: Path) -> None:
         with factory.begin() as session:
             ids = list(session.scalars(insert(User).returning(User.id), users))
             profiles, parts = [], []
+            planned: list[list[dict[str, object]]] = []
             for n, user_id in enumerate(ids):
                 profession = rng.choice(professions)
                 if profession:
@@ -153,8 +154,16 @@ def generate(database_url: str, learners: int, root: Path) -> None:
                         {"user_id": user_id, "certificate_name": f"Learner {first + n}",
                          "profession": profession, "email": f"l{first + n}@example.org"}
                     )  # fmt: skip
-                went = rng.random()
+                went, skill = rng.random(), rng.random()
                 day = _moment(now - rng.uniform(0, 300) * 86400)
+                tests = []
+                if went > 0.05:
+                    tests.append(_attempt(0, version.id, "pretest", pre, skill * 0.7, rng))
+                if went > 0.15:
+                    tests.append(_attempt(0, version.id, "posttest", post, 0.5 + skill / 2, rng))
+                # Only a learner who passed evaluates; most who evaluate claim credit.
+                passed = bool(tests) and bool(tests[-1]["passed"])
+                evaluated = passed and went > 0.25
                 parts.append(
                     {
                         "user_id": user_id,
@@ -163,25 +172,19 @@ def generate(database_url: str, learners: int, root: Path) -> None:
                         "started_at": day,
                         "disclosures_acknowledged_at": day if went > 0.05 else None,
                         "sections_viewed": list(activity.section_ids) if went > 0.15 else [],
-                        "evaluation_completed_at": day if went > 0.3 else None,
-                        "credit_claimed_at": day if went > 0.35 else None,
+                        "evaluation_completed_at": day if evaluated else None,
+                        "credit_claimed_at": day if evaluated and went > 0.3 else None,
                     }
                 )
+                planned.append(tests)
             if profiles:
                 session.execute(insert(LearnerProfile), profiles)
             part_ids = list(
                 session.scalars(insert(Participation).returning(Participation.id), parts)
             )
             attempts, evaluations, follow_ups = [], [], []
-            for part_id, part in zip(part_ids, parts, strict=True):
-                if part["disclosures_acknowledged_at"] is None:
-                    continue
-                skill = rng.random()
-                attempts.append(_attempt(part_id, version.id, "pretest", pre, skill * 0.7, rng))
-                if part["sections_viewed"]:
-                    attempts.append(
-                        _attempt(part_id, version.id, "posttest", post, 0.5 + skill / 2, rng)
-                    )
+            for part_id, part, tests in zip(part_ids, parts, planned, strict=True):
+                attempts += [{**test, "participation_id": part_id} for test in tests]
                 if part["evaluation_completed_at"] is None:
                     continue
                 answers = {item.id: _answer(item, rng) for item in evaluation}

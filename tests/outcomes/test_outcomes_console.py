@@ -187,6 +187,10 @@ def test_outcomes_page_csv_and_json_agree_with_the_hand_built_cohort(
     assert page.status_code == 200
     assert "&lt;b&gt;More cases&lt;/b&gt;, please" in page.text  # free text, escaped
     assert page.text.count("<svg") == 2  # funnel and knowledge change charts
+    charts = re.findall(r"<svg.*?</svg>", page.text, flags=re.S)
+    # The page's CSP blocks inline styles: the charts' colours are presentation attributes.
+    assert all('style="' not in chart for chart in charts)
+    assert 'fill="#1d4f91"' in charts[0]
     assert "0.0391" in page.text and "1.15" in page.text
 
     exported = signed_in.get(base + ".csv", timeout=30)
