@@ -77,6 +77,17 @@ class Profession(StrEnum):
     OTHER = "other"
 
 
+# How each profession is named to people (forms, certificates, reports).
+PROFESSION_LABELS = {
+    Profession.PHYSICIAN: "Physician",
+    Profession.PHARMACIST: "Pharmacist",
+    Profession.PHARMACY_TECHNICIAN: "Pharmacy technician",
+    Profession.NURSE: "Nurse",
+    Profession.PHYSICIAN_ASSISTANT: "Physician assistant",
+    Profession.NURSE_PRACTITIONER: "Nurse practitioner",
+    Profession.OTHER: "Other health care professional",
+}
+
 PHARMACY_PROFESSIONS = frozenset({Profession.PHARMACIST, Profession.PHARMACY_TECHNICIAN})
 # Nurses, PAs and NPs earn AMA PRA credit through their own body's acceptance (ANCC, AAPA,
 # AANPCB); the certificate must quote that acceptance statement.

@@ -20,8 +20,8 @@ from lti_tool.certificates import (
 )
 from lti_tool.certificates.numbers import ALPHABET
 from lti_tool.course import CertificateFacts, CertificateKind
-from lti_tool.course.schema import DEMONSTRATION_NOTICE, AcpeActivityType
-from lti_tool.credit.forms import PROFESSION_LABELS, CmeRegistration
+from lti_tool.course.schema import DEMONSTRATION_NOTICE, PROFESSION_LABELS, AcpeActivityType
+from lti_tool.credit.forms import CmeRegistration
 
 KIND_OF_DOCUMENT = {
     CertificateKind.PHYSICIAN_CREDIT: "physician_credit",

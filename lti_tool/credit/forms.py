@@ -50,7 +50,11 @@ from lti_tool.course.errors import (
     InvalidBirthDate,
     InvalidNabpId,
 )
-from lti_tool.course.schema import AMA_CREDIT_STEP, MINUTES_PER_CREDIT, PHARMACY_PROFESSIONS
+from lti_tool.course.schema import (
+    AMA_CREDIT_STEP,
+    MINUTES_PER_CREDIT,
+    PHARMACY_PROFESSIONS,
+)
 from lti_tool.credit.us_states import LICENSING_STATES
 
 NAME_MAX = 120
@@ -62,15 +66,6 @@ MINUTES_PER_STEP = int(MINUTES_PER_CREDIT * AMA_CREDIT_STEP)  # 15
 
 LICENCE_PROFESSIONS = frozenset({Profession.NURSE, Profession.NURSE_PRACTITIONER})
 
-PROFESSION_LABELS = {
-    Profession.PHYSICIAN: "Physician",
-    Profession.PHARMACIST: "Pharmacist",
-    Profession.PHARMACY_TECHNICIAN: "Pharmacy technician",
-    Profession.NURSE: "Nurse",
-    Profession.PHYSICIAN_ASSISTANT: "Physician assistant",
-    Profession.NURSE_PRACTITIONER: "Nurse practitioner",
-    Profession.OTHER: "Other health care professional",
-}
 
 # The fields messages belong to, in page order (the error summary follows it).
 FIELDS = (

@@ -9,12 +9,15 @@ from typing import Any
 
 from lti_tool.course import Activity, Profession
 from lti_tool.course.dates import MONTH_NAMES, long_date
-from lti_tool.course.schema import ACCEPTING_BODY_PROFESSIONS, PHARMACY_PROFESSIONS
+from lti_tool.course.schema import (
+    ACCEPTING_BODY_PROFESSIONS,
+    PHARMACY_PROFESSIONS,
+    PROFESSION_LABELS,
+)
 from lti_tool.credit.documents import credit_name
 from lti_tool.credit.forms import (
     FIELDS,
     LICENCE_PROFESSIONS,
-    PROFESSION_LABELS,
     format_credits,
 )
 from lti_tool.credit.us_states import LICENSING_STATES

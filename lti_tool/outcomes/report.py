@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, aliased
 from lti_tool.catalog import activity_for_version
 from lti_tool.course import Activity
 from lti_tool.course.evaluation import EvaluationKind
+from lti_tool.course.schema import PROFESSION_LABELS, Profession
 from lti_tool.followup.answers import CHANGED as CHANGED_LABELS
 from lti_tool.models import (
     ActivityVersion,
@@ -122,6 +123,14 @@ class OutcomesReport:
     def professions(self) -> list[str]:
         named = sorted(p for p in self.funnel if p != NOT_STATED)
         return named + ([NOT_STATED] if NOT_STATED in self.funnel else [])
+
+    @staticmethod
+    def label(profession: str) -> str:
+        """A profession as people read it ("Physician assistant"); "not stated yet" as is."""
+        try:
+            return PROFESSION_LABELS[Profession(profession)]
+        except ValueError:
+            return profession
 
     def funnel_total(self) -> dict[str, int]:
         total: Counter[str] = Counter()

@@ -186,6 +186,8 @@ def test_outcomes_page_csv_and_json_agree_with_the_hand_built_cohort(
     page = signed_in.get(base, timeout=30)
     assert page.status_code == 200
     assert "&lt;b&gt;More cases&lt;/b&gt;, please" in page.text  # free text, escaped
+    assert '<th scope="row">Physician</th>' in page.text  # people's names for professions
+    assert '<th scope="row">physician</th>' not in page.text
     assert page.text.count("<svg") == 2  # funnel and knowledge change charts
     charts = re.findall(r"<svg.*?</svg>", page.text, flags=re.S)
     # The page's CSP blocks inline styles: the charts' colours are presentation attributes.
