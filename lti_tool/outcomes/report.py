@@ -12,6 +12,7 @@ attempts come after the learner has seen their score, which would overstate the 
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -33,7 +34,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, aliased
 
 from lti_tool.catalog import activity_for_version
-from lti_tool.course import Activity
+from lti_tool.course import Activity, ActivityInvalid
 from lti_tool.course.evaluation import EvaluationKind
 from lti_tool.course.schema import PROFESSION_LABELS, Profession
 from lti_tool.followup.answers import CHANGED as CHANGED_LABELS
@@ -48,6 +49,8 @@ from lti_tool.models import (
 )
 from lti_tool.models.certificates import LearnerProfile
 from lti_tool.outcomes.knowledge import KnowledgeChange, PairCounts, knowledge_change
+
+log = logging.getLogger("lti_tool.outcomes")
 
 STEPS = (
     ("launched", "Launched"),
@@ -116,6 +119,8 @@ class OutcomesReport:
     objectives: list[ObjectiveChange] = field(default_factory=list)
     evaluation: list[EvaluationSummary] = field(default_factory=list)
     follow_up: FollowUpSummary | None = None
+    # Learners on a stored version this code cannot read (see build_outcomes).
+    unreadable_learners: int = 0
     since: date | None = None
     until: date | None = None
 
@@ -163,11 +168,32 @@ def build_outcomes(
     }
     if not versions:
         return None
-    current = next((v for v in versions.values() if v.is_current), None)
-    latest = current or max(versions.values(), key=lambda v: v.id)
-    activities = {version_id: activity_for_version(v) for version_id, v in versions.items()}
+    activities: dict[int, Activity] = {}
+    for version_id, version in versions.items():
+        try:
+            activities[version_id] = activity_for_version(version)
+        except ActivityInvalid:
+            # A stored version this code can no longer read: its learners still count as
+            # launched (and for the steps read from their rows), not for content finished
+            # or knowledge change, and the report says how many they are.
+            log.warning("outcomes of %s: version %s cannot be read", slug, version_id)
+    if not activities:
+        return None
+    readable = [versions[version_id] for version_id in activities]
+    current = next((v for v in readable if v.is_current), None)
+    latest = current or max(readable, key=lambda v: v.id)
     started = _started_between(since, until)
     report = OutcomesReport(slug, activities[latest.id].title)
+    unreadable = [version_id for version_id in versions if version_id not in activities]
+    if unreadable:
+        report.unreadable_learners = (
+            session.scalar(
+                select(func.count())
+                .select_from(Participation)
+                .where(Participation.activity_version_id.in_(unreadable), *started)
+            )
+            or 0
+        )
     report.funnel = _funnel(session, slug, activities, started)
     pairs: dict[tuple[str, str], PairCounts] = defaultdict(PairCounts)
     objective_of: dict[tuple[str, str], int] = {}

@@ -349,3 +349,33 @@ def test_the_console_shows_who_loaded_a_version_and_closes_it_to_new_learners(
     assert closed.status_code == 200 and "closed to new learners" in closed.text
     assert retired_at is not None and retired_by  # the operator who closed it
     assert forged.status_code in (400, 403)  # no reopening without the console's token
+
+
+def test_a_stored_version_the_code_cannot_read_does_not_break_the_outcomes(
+    console_tool: Served,
+    console_services: ToolServices,
+    signed_in: requests.Session,
+    tmp_path: Path,
+) -> None:
+    slug = f"unreadable-{uuid.uuid4().hex[:8]}"
+    with transaction(console_services.session_factory) as session:
+        load_activities(session, _activity(tmp_path, slug))
+        # An older version whose stored files this code no longer accepts.
+        old = ActivityVersion(
+            slug=slug, content_hash="0" * 64, title="Old", files={}, is_current=False
+        )
+        user = User(issuer="https://outcomes.example", sub=f"{slug}-old", name="Old Learner")
+        session.add_all([old, user])
+        session.flush()
+        session.add(Participation(user_id=user.id, activity_slug=slug, activity_version_id=old.id))
+    base = f"{console_tool.base_url}/admin/activities/{slug}/outcomes"
+
+    page = signed_in.get(base, timeout=30)
+    exported = signed_in.get(base + ".json", timeout=30)
+
+    assert page.status_code == 200
+    assert "1 learner(s) started a version of this activity that the tool can no longer read" in (
+        page.text
+    )
+    assert exported.status_code == 200
+    assert exported.json()["funnel_total"]["launched"] == 1
