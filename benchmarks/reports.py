@@ -65,15 +65,10 @@ def private_postgres() -> str:
             subprocess.run(["chown", "postgres", str(folder)], check=True)
     if not (PG_DIR / "PG_VERSION").exists():
         _as_postgres(f"{pg}/initdb -D {PG_DIR} -U postgres --auth=trust -E UTF8 >/dev/null")
+    as_owner = ["su", "postgres", "-s", "/bin/bash", "-c"] if os.geteuid() == 0 else ["bash", "-c"]
     status = subprocess.run(
-        ["bash", "-c", f"{pg}/pg_ctl -D {PG_DIR} status"], capture_output=True, check=False
+        [*as_owner, f"{pg}/pg_ctl -D {PG_DIR} status"], capture_output=True, check=False
     )
-    if os.geteuid() == 0:
-        status = subprocess.run(
-            ["su", "postgres", "-s", "/bin/bash", "-c", f"{pg}/pg_ctl -D {PG_DIR} status"],
-            capture_output=True,
-            check=False,
-        )
     if status.returncode != 0:
         _as_postgres(
             f'{pg}/pg_ctl -D {PG_DIR} -l {PG_DIR}/server.log -w -o "-p {PG_PORT} -k {PG_SOCK} '

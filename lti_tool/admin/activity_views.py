@@ -213,27 +213,28 @@ def _version_or_404(version_id: int) -> ActivityVersion:
 
 @bp.post("/activities/versions/<int:version_id>/retire")
 def retire_version(version_id: int) -> BaseResponse:
-    version = _version_or_404(version_id)
-    retire_version_for_new_learners(db(), version, current_operator().username, utcnow())
-    log.info(
-        "operator %s closed %s %s",
-        current_operator().username,
-        version.slug,
-        version.content_hash[:12],
-    )
-    flash(f"{version.title}: closed to new learners; learners who started it can finish it.")
-    return redirect(url_for("admin.activities"))
+    return _open_to_new_learners(version_id, False)
 
 
 @bp.post("/activities/versions/<int:version_id>/reopen")
 def reopen_version(version_id: int) -> BaseResponse:
+    return _open_to_new_learners(version_id, True)
+
+
+def _open_to_new_learners(version_id: int, is_open: bool) -> BaseResponse:
     version = _version_or_404(version_id)
-    reopen_for_new_learners(db(), version)
+    operator = current_operator().username
+    if is_open:
+        reopen_for_new_learners(db(), version)
+        flash(f"{version.title}: open to new learners again.")
+    else:
+        retire_version_for_new_learners(db(), version, operator, utcnow())
+        flash(f"{version.title}: closed to new learners; learners who started it can finish it.")
     log.info(
-        "operator %s reopened %s %s",
-        current_operator().username,
+        "operator %s %s %s %s",
+        operator,
+        "reopened" if is_open else "closed",
         version.slug,
         version.content_hash[:12],
     )
-    flash(f"{version.title}: open to new learners again.")
     return redirect(url_for("admin.activities"))

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lti_tool.credit.cpe_reports import submit_pending_reports, submit_report
-from lti_tool.credit.mail_outbox import deliver_mail, deliver_pending_mail
+from lti_tool.credit.cpe_reports import REPORTS, submit_pending_reports, submit_report
+from lti_tool.credit.mail_outbox import MAILS, deliver_mail, deliver_pending_mail
 from lti_tool.credit.settings import CreditConfig
 from lti_tool.db import utcnow
 from lti_tool.models import CertificateMail, CpeMonitorReport
@@ -20,15 +20,6 @@ from lti_tool.models.certificates import MailStatus, ReportStatus
 from lti_tool.outbox import DeadLetter, Outbox
 
 SessionFactory = sessionmaker[Session]
-
-
-def _counts(session: Session, model: type, statuses: type) -> dict[str, int]:
-    counts = {status.value: 0 for status in statuses}  # type: ignore[attr-defined]
-    for status, count in session.execute(
-        select(model.status, func.count()).group_by(model.status)  # type: ignore[attr-defined]
-    ):
-        counts[status.value] = count
-    return counts
 
 
 class CertificateMailQueue:
@@ -68,7 +59,7 @@ class CertificateMailQueue:
             )
 
     def counts(self, session: Session) -> dict[str, int]:
-        return _counts(session, CertificateMail, MailStatus)
+        return MAILS.counts(session)
 
     def dead_letters(self, session: Session, limit: int) -> list[DeadLetter]:
         rows = session.scalars(
@@ -137,7 +128,7 @@ class CpeMonitorQueue:
             )
 
     def counts(self, session: Session) -> dict[str, int]:
-        return _counts(session, CpeMonitorReport, ReportStatus)
+        return REPORTS.counts(session)
 
     def dead_letters(self, session: Session, limit: int) -> list[DeadLetter]:
         # A rejected report waits for the learner's correction, and an unanswered one stays

@@ -61,6 +61,8 @@ class FollowUpQueue:
 
     # -- delivering -----------------------------------------------------------------------
     def run_once(self) -> int:
+        if not self.live():
+            return 0  # a read, so the worker's idle rounds take no write lock
         now = self.clock()
         with self.session_factory.begin() as session:
             taken = FOLLOW_UPS.claim(session, now, LEASE, limit=BATCH)
@@ -164,12 +166,7 @@ class FollowUpQueue:
             )
 
     def counts(self, session: Session) -> dict[str, int]:
-        counts = {status.value: 0 for status in FollowUpStatus}
-        for status, count in session.execute(
-            select(FollowUpRequest.status, func.count()).group_by(FollowUpRequest.status)
-        ):
-            counts[status.value] = count
-        return counts
+        return FOLLOW_UPS.counts(session)
 
     def dead_letters(self, session: Session, limit: int) -> list[DeadLetter]:
         rows = session.scalars(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 
@@ -78,6 +78,15 @@ class LeasedTable:
             .execution_options(synchronize_session=False)
         )
         return sorted(session.scalars(statement).all())
+
+    def counts(self, session: Session) -> dict[str, int]:
+        """Jobs per status, every status of the table's status type listed."""
+        counts = {status.value: 0 for status in type(self.waiting)}
+        for status, count in session.execute(
+            select(self.model.status, func.count()).group_by(self.model.status)
+        ):
+            counts[status.value] = int(count)
+        return counts
 
     def take_one(self, session: Session, job_id: int, now: datetime, lease: timedelta) -> bool:
         """Lease one job if it is due and nobody holds it."""

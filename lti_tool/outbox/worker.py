@@ -66,28 +66,25 @@ class Rounds(Protocol):
     def live(self) -> int: ...
 
 
-def drain(outbox: Rounds, *, timeout: float, pause: float = 0.05) -> int:
-    """Run rounds until nothing is left to deliver or ``timeout`` passes; returns jobs handled."""
+def drain(
+    outbox: Rounds, *, timeout: float, pause: float = 0.05, wait_for_backoff: bool = True
+) -> int:
+    """Run rounds until nothing is left to deliver or ``timeout`` passes; returns jobs handled.
+
+    ``wait_for_backoff=False`` stops at the first round that finds nothing due: jobs waiting
+    out a backoff stay for the next run (``lti-tool worker --once``)."""
     deadline = time.monotonic() + timeout
     total = 0
     while time.monotonic() < deadline:
         handled = outbox.run_once()
         total += handled
         if handled == 0:
-            if outbox.live() == 0:
+            if not wait_for_backoff or outbox.live() == 0:
                 break
             time.sleep(pause)
     return total
 
 
 def run_due(outbox: Rounds, *, timeout: float = 60.0) -> int:
-    """Deliver what is due now (round after round until one finds nothing), then return;
-    jobs waiting out a backoff stay for the next run."""
-    deadline = time.monotonic() + timeout
-    total = 0
-    while time.monotonic() < deadline:
-        handled = outbox.run_once()
-        total += handled
-        if handled == 0:
-            break
-    return total
+    """Deliver what is due now, then return."""
+    return drain(outbox, timeout=timeout, wait_for_backoff=False)

@@ -22,8 +22,8 @@ Sources, read for this module (stored copies; titles as published):
   Services documentation, "Learner Permission").
 - ACCME "Activity Tab-Delimited File Upload Instructions (2016 and greater)" and the
   tutorial "How do I conduct a tab-delimited upload in PARS?": every field present even when
-  blank, and the header row deleted before upload; dates as MM/DD/YYYY (ACCME FAQ on
-  regularly scheduled series: "07/01/XXXX").
+  blank, and the header row deleted before upload; dates as MM/DD/YYYY (ACCME's FAQ on
+  regularly scheduled series writes its example date that way, with the year left open).
 - ACCME FAQ 9626: content "accessible online at any time, such as a recorded presentation"
   is an Internet (activity) enduring material; "Internet enduring material activities should
   be reported in PARS for each year in which they are active", with that year's learners,

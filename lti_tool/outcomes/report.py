@@ -16,6 +16,7 @@ import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -265,6 +266,15 @@ def _funnel(
     return {p: {s: counts[s] for s, _ in STEPS} for p, counts in funnel.items()}
 
 
+def _is_first(attempt: Any, first: Any) -> ColumnElement[bool]:
+    """``attempt`` is the first submitted one of its kind (a row of ``first_attempts``)."""
+    return and_(
+        attempt.participation_id == first.c.participation_id,
+        attempt.kind == first.c.kind,
+        attempt.number == first.c.number,
+    )
+
+
 def _pairs(
     session: Session, version_id: int, activity: Activity, started: list[ColumnElement[bool]]
 ) -> dict[tuple[str, str], tuple[int, PairCounts]]:
@@ -307,14 +317,7 @@ def _pairs(
             document(after.answers).label("after"),
         )
         .select_from(first_before)
-        .join(
-            before,
-            and_(
-                before.participation_id == first_before.c.participation_id,
-                before.kind == first_before.c.kind,
-                before.number == first_before.c.number,
-            ),
-        )
+        .join(before, _is_first(before, first_before))
         .join(
             first_after,
             and_(
@@ -322,14 +325,7 @@ def _pairs(
                 first_after.c.kind == AttemptKind.POSTTEST,
             ),
         )
-        .join(
-            after,
-            and_(
-                after.participation_id == first_after.c.participation_id,
-                after.kind == first_after.c.kind,
-                after.number == first_after.c.number,
-            ),
-        )
+        .join(after, _is_first(after, first_after))
         .where(first_before.c.kind == AttemptKind.PRETEST)
         .cte("answers_side_by_side")
     )
