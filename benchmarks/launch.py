@@ -1,19 +1,36 @@
-"""Launch throughput: complete OIDC login + launch round trips against gunicorn.
+"""Launch throughput: our tool against a minimal PEER tool, both under gunicorn.
 
-Runs the tool under gunicorn on a temporary SQLite database (or --database-url), serves
-the sandbox LMS in this process for its JWKS and registrations, and drives launches from
-client processes acting as the platform: GET /lti/login, read state and nonce from the
-redirect to the platform, sign an id_token with the sandbox platform's key, POST it to
-/lti/launch with the state cookie, and expect the 303 to the activity. Prints launches
-per second and p50/p95/p99 latency of whole round trips at each concurrency.
+Runs our tool under gunicorn on a temporary SQLite database (or --database-url), and the
+PEER tool of ``benchmarks/peer_tool.py`` (pylti1p3 2.0.0 following its own Flask example:
+FlaskOIDCLogin, FlaskMessageLaunch, a Flask-Caching FileSystemCache, a ToolConfDict) under
+the same gunicorn settings on its own port. The sandbox LMS runs in this process for its
+JWKS and registrations: our tool is registered with its canvas flavour as usual, the PEER
+tool as a second canvas tool (its own client_id, deployment and key pair).
 
-    .venv/bin/python benchmarks/launch.py [--concurrency 1 4 16] [--launches 400]
+The same client code drives both, from client processes acting as the platform and the
+learner's browser: GET /lti/login, read state and nonce from the redirect to the platform,
+sign an id_token with the sandbox platform's key, POST it to /lti/launch with the state
+cookies, then follow every redirect (our tool: 303 to the launch's start page, then on to
+the activity) until the first page the learner sees, which must answer 200 with the tool's
+own content (our activity's title; the PEER tool's "launch validated" page). A round trip
+is timed from the login to that page.
+
+For each concurrency the PEER and our tool are run --repeats times in ABBA order (peer, ours,
+ours, peer, ...) so drift hits both equally; the figures printed are medians over the
+repeats: launches per second and p50/p95/p99 ms of whole round trips, then the ratios
+ours/peer of launches/s (c=16 is the figure to watch) and of p50 (c=1).
+
+    .venv/bin/python benchmarks/launch.py [--concurrency 1 4 16] [--launches 200]
+        [--repeats 3] [--workers 4] [--threads 2] [--database-url postgresql+psycopg://...]
+
+Where the time goes inside our tool: ``benchmarks/launch_profile.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import multiprocessing as mp
 import os
 import statistics
@@ -22,6 +39,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -29,17 +47,32 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import jwt
 import requests
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lti_tool.config import Settings  # noqa: E402
 from lti_tool.devserver import prepare  # noqa: E402
-from lti_tool.sandbox import platform_registration, serve_in_thread  # noqa: E402
+from lti_tool.sandbox import platform_registration, register_tool, serve_in_thread  # noqa: E402
 from lti_tool.sandbox.keys import KEY_FILE_NAME, public_jwk  # noqa: E402
 from lti_tool.sandbox_link import build_sandbox_app, register_sandbox_platforms  # noqa: E402
 
-RESOURCE_LINK = "https://purl.imsglobal.org/spec/lti/claim/"
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+REDIRECTS = (301, 302, 303, 307, 308)
+# Text of the first page each tool shows after a launch (the activity's title for ours).
+OUR_MARKER = b"Breaking the hold"
+PEER_MARKER = b"PEER tool: launch validated"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One tool under test, as the client sees it."""
+
+    name: str
+    base_url: str
+    platform: dict[str, Any]  # the sandbox's registration details for this tool
+    marker: bytes
 
 
 def _free_port() -> int:
@@ -61,104 +94,135 @@ def _claims(platform: dict[str, Any], tool_url: str, nonce: str, user: str) -> d
         "exp": now + 300,
         "nonce": nonce,
         "name": "Bench Learner",
-        RESOURCE_LINK + "message_type": "LtiResourceLinkRequest",
-        RESOURCE_LINK + "version": "1.3.0",
-        RESOURCE_LINK + "deployment_id": platform["deployment_ids"][0],
-        RESOURCE_LINK + "target_link_uri": tool_url + "/lti/launch",
-        RESOURCE_LINK + "resource_link": {"id": "bench-link", "title": "Benchmark"},
-        RESOURCE_LINK + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
-        RESOURCE_LINK + "context": {"id": "bench-course", "title": "Benchmark course"},
-        RESOURCE_LINK + "custom": {"activity": "cervical-dystonia"},
+        CLAIM + "message_type": "LtiResourceLinkRequest",
+        CLAIM + "version": "1.3.0",
+        CLAIM + "deployment_id": platform["deployment_ids"][0],
+        CLAIM + "target_link_uri": tool_url + "/lti/launch",
+        CLAIM + "resource_link": {"id": "bench-link", "title": "Benchmark"},
+        CLAIM + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+        CLAIM + "context": {"id": "bench-course", "title": "Benchmark course"},
+        CLAIM + "custom": {"activity": "cervical-dystonia"},
     }
 
 
 class _Http:
-    """A keep-alive HTTP/1.1 client on http.client: a fraction of requests' CPU per call,
-    which matters when 16 clients share two cores with the server they measure."""
+    """A keep-alive HTTP/1.1 client on http.client with a small cookie jar: a fraction of
+    requests' CPU per call, which matters when 16 clients share the cores with the servers
+    they measure."""
 
     def __init__(self, base_url: str) -> None:
         parts = urlsplit(base_url)
+        self.netloc = parts.netloc
         self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        self.cookies: dict[str, tuple[str, str]] = {}  # name -> (path, value)
 
     def call(
-        self, method: str, path: str, body: str | None = None, cookies: str = ""
+        self, method: str, path: str, body: str | None = None
     ) -> tuple[int, http.client.HTTPMessage, bytes]:
         headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
-        if cookies:
-            headers["Cookie"] = cookies
+        sent = "; ".join(
+            f"{name}={value}"
+            for name, (prefix, value) in self.cookies.items()
+            if path.startswith(prefix)
+        )
+        if sent:
+            headers["Cookie"] = sent
         self.connection.request(method, path, body=body, headers=headers)
         response = self.connection.getresponse()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            pair, _, attributes = header.partition(";")
+            name, _, value = pair.strip().partition("=")
+            lowered = attributes.lower().replace(" ", "")
+            if not value or "max-age=0" in lowered or "expires=thu,01jan1970" in lowered:
+                self.cookies.pop(name, None)
+                continue
+            cookie_path = "/"
+            for attribute in attributes.split(";"):
+                key, _, val = attribute.strip().partition("=")
+                if key.lower() == "path" and val:
+                    cookie_path = val
+            self.cookies[name] = (cookie_path, value)
         return response.status, response.headers, response.read()
 
+    def local_path(self, location: str) -> str:
+        parts = urlsplit(location)
+        if parts.netloc and parts.netloc != self.netloc:
+            raise RuntimeError(f"redirect leaves the tool: {location}")
+        return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
-def _client(args: tuple[str, dict[str, Any], bytes, str, int, int]) -> list[float]:
-    tool_url, platform, key_pem, kid, count, seed = args
+
+def launch_once(http_client: _Http, target: Target, key: Any, kid: str, user: str) -> int:
+    """One learner's launch, from the OIDC login to the first page shown; returns the
+    number of redirects followed after the launch POST."""
+    http_client.cookies.clear()  # a fresh browser per launch
+    platform = target.platform
+    query_string = urlencode(
+        {
+            "iss": platform["issuer"],
+            "client_id": platform["client_id"],
+            "login_hint": user,
+            "target_link_uri": target.base_url + "/lti/launch",
+            "lti_deployment_id": platform["deployment_ids"][0],
+        }
+    )
+    status, headers, body = http_client.call("GET", "/lti/login?" + query_string)
+    if status != 302:
+        raise RuntimeError(f"{target.name}: login answered {status}: {body[:200]!r}")
+    query = parse_qs(urlsplit(headers["Location"]).query)
+    token = jwt.encode(
+        _claims(platform, target.base_url, query["nonce"][0], user),
+        key,
+        algorithm="RS256",
+        headers={"kid": kid},
+    )
+    form = urlencode({"id_token": token, "state": query["state"][0]})
+    status, headers, body = http_client.call("POST", "/lti/launch", form)
+    redirects = 0
+    while status in REDIRECTS:
+        redirects += 1
+        if redirects > 10:
+            raise RuntimeError(f"{target.name}: more than 10 redirects")
+        path = http_client.local_path(headers["Location"])
+        status, headers, body = http_client.call("GET", path)
+    if status != 200 or target.marker not in body:
+        raise RuntimeError(f"{target.name}: first page answered {status}: {body[:300]!r}")
+    return redirects
+
+
+def check_rejects_forgery(target: Target, kid: str) -> None:
+    """Both tools must refuse an id_token signed with another key under the platform's kid:
+    the figures mean nothing for a tool that does not validate."""
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    try:
+        launch_once(_Http(target.base_url), target, stranger, kid, "bench-forger")
+    except RuntimeError as error:
+        if "first page answered" in str(error):
+            return
+        raise
+    raise RuntimeError(f"{target.name} accepted a forged id_token")
+
+
+def _client(args: tuple[Target, bytes, str, int, int]) -> tuple[list[float], set[int]]:
+    target, key_pem, kid, count, seed = args
     key = serialization.load_pem_private_key(key_pem, password=None)
-    http_client = _Http(tool_url)
+    http_client = _Http(target.base_url)
     timings: list[float] = []
-    for index in range(count):
-        user = f"bench-{seed}-{index % 50}"
-        started = time.perf_counter()
-        query_string = urlencode(
-            {
-                "iss": platform["issuer"],
-                "client_id": platform["client_id"],
-                "login_hint": user,
-                "target_link_uri": tool_url + "/lti/launch",
-                "lti_deployment_id": platform["deployment_ids"][0],
-            }
-        )
-        status, headers, body = http_client.call("GET", "/lti/login?" + query_string)
-        if status != 302:
-            raise RuntimeError(f"login answered {status}: {body[:200]!r}")
-        # The state cookies the login set (Secure one and the plain-http one), sent back.
-        cookies = "; ".join(c.split(";", 1)[0] for c in headers.get_all("Set-Cookie") or [])
-        query = parse_qs(urlsplit(headers["Location"]).query)
-        token = jwt.encode(
-            _claims(platform, tool_url, query["nonce"][0], user),
-            key,
-            algorithm="RS256",
-            headers={"kid": kid},
-        )
-        form = urlencode({"id_token": token, "state": query["state"][0]})
-        status, headers, body = http_client.call("POST", "/lti/launch", form, cookies)
-        if status != 303:
-            raise RuntimeError(f"launch answered {status}: {body[:300]!r}")
-        timings.append(time.perf_counter() - started)
-    return timings
-
-
-def _baseline_client(args: tuple[str, dict[str, Any], bytes, str, int, int]) -> list[float]:
-    """The harness alone: two trivial requests to the same gunicorn and the same RS256
-    signature per round trip, so the launch figures can be read as a ratio to it."""
-    tool_url, platform, key_pem, kid, count, seed = args
-    key = serialization.load_pem_private_key(key_pem, password=None)
-    http_client = _Http(tool_url)
-    timings: list[float] = []
+    redirects: set[int] = set()
     for index in range(count):
         started = time.perf_counter()
-        status, _, _ = http_client.call("GET", "/health")
-        jwt.encode(
-            _claims(platform, tool_url, "n", f"bench-{seed}-{index}"),
-            key,
-            algorithm="RS256",
-            headers={"kid": kid},
-        )
-        status, _, _ = http_client.call("GET", "/health")
-        if status != 200:
-            raise RuntimeError(f"/health answered {status}")
+        redirects.add(launch_once(http_client, target, key, kid, f"bench-{seed}-{index % 50}"))
         timings.append(time.perf_counter() - started)
-    return timings
+    return timings, redirects
 
 
-def _run(
-    client: Any, jobs: list[tuple[str, dict[str, Any], bytes, str, int, int]]
-) -> tuple[list[float], float]:
-    started = time.perf_counter()
-    with mp.get_context("fork").Pool(len(jobs)) as pool:
-        results = pool.map(client, jobs)
-    elapsed = time.perf_counter() - started
-    return [t for chunk in results for t in chunk], elapsed
+@dataclass(frozen=True)
+class RunFigures:
+    launches: int
+    rate: float
+    p50: float
+    p95: float
+    p99: float
+    redirects: frozenset[int]
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -166,18 +230,133 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
+def _run(target: Target, key_pem: bytes, kid: str, concurrency: int, launches: int) -> RunFigures:
+    per_client = max(1, launches // concurrency)
+    jobs = [(target, key_pem, kid, per_client, seed) for seed in range(concurrency)]
+    started = time.perf_counter()
+    with mp.get_context("fork").Pool(concurrency) as pool:
+        results = pool.map(_client, jobs)
+    elapsed = time.perf_counter() - started
+    timings = [t for chunk, _ in results for t in chunk]
+    return RunFigures(
+        launches=len(timings),
+        rate=len(timings) / elapsed,
+        p50=statistics.median(timings),
+        p95=_percentile(timings, 0.95),
+        p99=_percentile(timings, 0.99),
+        redirects=frozenset(r for _, chunk in results for r in chunk),
+    )
+
+
+def _median_figures(runs: list[RunFigures]) -> RunFigures:
+    return RunFigures(
+        launches=runs[0].launches,
+        rate=statistics.median(r.rate for r in runs),
+        p50=statistics.median(r.p50 for r in runs),
+        p95=statistics.median(r.p95 for r in runs),
+        p99=statistics.median(r.p99 for r in runs),
+        redirects=frozenset().union(*(r.redirects for r in runs)),
+    )
+
+
+def _gunicorn(
+    app: str,
+    port: int,
+    options: argparse.Namespace,
+    env: dict[str, str],
+    extra: list[str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Both tools run with exactly these settings."""
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-w",
+            str(options.workers),
+            "-k",
+            "gthread",
+            "--threads",
+            str(options.threads),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            *(extra or []),
+            app,
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def _wait_healthy(base_url: str) -> None:
+    for _ in range(150):
+        try:
+            if requests.get(base_url + "/health", timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{base_url} did not come up")
+
+
+def _peer_config(root: Path, platform: dict[str, Any]) -> Path:
+    """The PEER tool's key pair and ToolConfDict for its sandbox registration."""
+    peer_dir = root / "peer"
+    peer_dir.mkdir(parents=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_file, public_file = peer_dir / "private.pem", peer_dir / "public.pem"
+    private_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public_file.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    config = {
+        "tool_conf": {
+            platform["issuer"]: [
+                {
+                    "default": True,
+                    "client_id": platform["client_id"],
+                    "auth_login_url": platform["auth_login_url"],
+                    "auth_token_url": platform["auth_token_url"],
+                    "auth_audience": platform["auth_audience"],
+                    "key_set_url": platform["key_set_url"],
+                    "key_set": None,
+                    "deployment_ids": platform["deployment_ids"],
+                }
+            ]
+        },
+        "private_key_file": str(private_file),
+        "public_key_file": str(public_file),
+        "cache_dir": str(peer_dir / "cache"),
+        "secret_key": "peer-secret-" + uuid.uuid4().hex,
+    }
+    path = peer_dir / "config.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
-    parser.add_argument("--launches", type=int, default=400, help="launches per concurrency")
+    parser.add_argument(
+        "--launches", type=int, default=200, help="launches per tool, concurrency and repeat"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="runs per tool and concurrency")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
     parser.add_argument("--database-url", default="")
     options = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="lti-bench-"))
-    port = _free_port()
-    tool_url = f"http://127.0.0.1:{port}"
+    port, peer_port = _free_port(), _free_port()
+    tool_url, peer_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{peer_port}"
     env = {
         **os.environ,
         "LTI_TOOL_INSTANCE_DIR": str(root / "instance"),
@@ -201,71 +380,79 @@ def main() -> None:
     sandbox_app = build_sandbox_app(settings, "http://localhost:0", root / "sandbox")
     serve_in_thread(sandbox_app, host="localhost", port=0)
     register_sandbox_platforms(tool_app, sandbox_app)
-    platform = platform_registration(sandbox_app, "canvas")
+    # The PEER tool: a second canvas tool with its own client_id and deployment, whose
+    # login and launch URLs are on its own port.
+    peer_registered = register_tool(
+        sandbox_app, "canvas", tool_base_url=peer_url, name="PEER tool", primary=False
+    )
+    peer_platform = platform_registration(sandbox_app, "canvas", peer_registered.client_id)
+    ours = Target("ours", tool_url, platform_registration(sandbox_app, "canvas"), OUR_MARKER)
+    peer = Target("peer", peer_url, peer_platform, PEER_MARKER)
     key_pem = (root / "sandbox" / "sandbox-keys" / KEY_FILE_NAME).read_bytes()
     loaded = serialization.load_pem_private_key(key_pem, password=None)
     kid = public_jwk(loaded.public_key())["kid"]  # type: ignore[arg-type]
 
-    gunicorn = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "-w",
-            str(options.workers),
-            "-k",
-            "gthread",
-            "--threads",
-            str(options.threads),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "lti_tool.wsgi:app",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    peer_env = {**env, "PEER_TOOL_CONFIG": str(_peer_config(root, peer_platform))}
+    servers = [
+        _gunicorn("lti_tool.wsgi:app", port, options, env),
+        _gunicorn(
+            "peer_tool:app",
+            peer_port,
+            options,
+            peer_env,
+            ["--pythonpath", str(ROOT / "benchmarks")],
+        ),
+    ]
     try:
-        for _ in range(100):
-            try:
-                if requests.get(tool_url + "/health", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
-        _client((tool_url, platform, key_pem, kid, 20, 999))  # warm every worker's caches
+        for target in (ours, peer):
+            _wait_healthy(target.base_url)
+            _client((target, key_pem, kid, 20, 999))  # warm every worker's caches
+            check_rejects_forgery(target, kid)
         print(
-            f"gunicorn: {options.workers} workers x {options.threads} threads; "
-            f"database: {'SQLite' if not options.database_url else 'given URL'}; "
-            f"{os.cpu_count()} CPUs"
+            f"gunicorn for both: {options.workers} workers x {options.threads} threads "
+            f"(gthread); our database: "
+            f"{'SQLite' if not options.database_url else 'given URL'}; "
+            f"{os.cpu_count()} CPUs; {options.repeats} repeats per cell, ABBA order, "
+            "medians shown"
         )
         print(
-            "baseline = the same clients doing two GET /health and one RS256 signature per "
-            "round trip; x = launch figure / baseline figure"
+            "round trip = GET /lti/login, sign id_token, POST /lti/launch, follow redirects "
+            "to the first page (200 + its content)"
         )
         print(
-            f"{'concurrency':>11} {'launches':>8} {'launches/s':>10} "
-            f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-            f"{'base/s':>7} {'base p50':>8} {'rate x':>6} {'p50 x':>6}"
+            f"{'concurrency':>11} {'tool':>4} {'launches':>8} {'launches/s':>10} "
+            f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'redirects':>9}"
         )
+        results: dict[int, dict[str, RunFigures]] = {}
         for concurrency in options.concurrency:
-            per_client = max(1, options.launches // concurrency)
-            jobs = [
-                (tool_url, platform, key_pem, kid, per_client, seed) for seed in range(concurrency)
-            ]
-            base, base_elapsed = _run(_baseline_client, jobs)
-            timings, elapsed = _run(_client, jobs)
-            rate, base_rate = len(timings) / elapsed, len(base) / base_elapsed
-            p50, base_p50 = statistics.median(timings), statistics.median(base)
-            print(
-                f"{concurrency:>11} {len(timings):>8} {rate:>10.1f} "
-                f"{p50 * 1000:>7.1f} "
-                f"{_percentile(timings, 0.95) * 1000:>7.1f} "
-                f"{_percentile(timings, 0.99) * 1000:>7.1f} "
-                f"{base_rate:>7.1f} {base_p50 * 1000:>8.1f} "
-                f"{rate / base_rate:>6.2f} {p50 / base_p50:>6.2f}"
-            )
+            runs: dict[str, list[RunFigures]] = {"peer": [], "ours": []}
+            for repeat in range(options.repeats):
+                order = (peer, ours) if repeat % 2 == 0 else (ours, peer)
+                for target in order:
+                    runs[target.name].append(
+                        _run(target, key_pem, kid, concurrency, options.launches)
+                    )
+            results[concurrency] = {name: _median_figures(r) for name, r in runs.items()}
+            for name in ("peer", "ours"):
+                figures = results[concurrency][name]
+                print(
+                    f"{concurrency:>11} {name:>4} {figures.launches:>8} {figures.rate:>10.1f} "
+                    f"{figures.p50 * 1000:>7.1f} {figures.p95 * 1000:>7.1f} "
+                    f"{figures.p99 * 1000:>7.1f} "
+                    f"{','.join(str(r) for r in sorted(figures.redirects)):>9}"
+                )
+        print("ratios ours/peer (launches/s: above 1 is better for ours; p50: below 1 is)")
+        for concurrency, cell in results.items():
+            rate_ratio = cell["ours"].rate / cell["peer"].rate
+            p50_ratio = cell["ours"].p50 / cell["peer"].p50
+            focus = " <- launches/s focus" if concurrency == 16 else ""
+            focus = " <- p50 focus" if concurrency == 1 else focus
+            print(f"  c={concurrency:<3} launches/s {rate_ratio:5.2f}  p50 {p50_ratio:5.2f}{focus}")
     finally:
-        gunicorn.terminate()
-        gunicorn.wait(timeout=10)
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=10)
 
 
 if __name__ == "__main__":
