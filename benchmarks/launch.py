@@ -116,9 +116,7 @@ class _Http:
         self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         self.cookies: dict[str, tuple[str, str]] = {}  # name -> (path, value)
 
-    def call(
-        self, method: str, path: str, body: str | None = None
-    ) -> tuple[int, http.client.HTTPMessage, bytes]:
+    def call(self, method: str, path: str, body: str | None = None) -> tuple[int, Any, bytes]:
         headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
         sent = "; ".join(
             f"{name}={value}"
@@ -127,9 +125,8 @@ class _Http:
         )
         if sent:
             headers["Cookie"] = sent
-        self.connection.request(method, path, body=body, headers=headers)
-        response = self.connection.getresponse()
-        for header in response.headers.get_all("Set-Cookie") or []:
+        status, response_headers, set_cookies, content = self.send(method, path, body, headers)
+        for header in set_cookies:
             pair, _, attributes = header.partition(";")
             name, _, value = pair.strip().partition("=")
             lowered = attributes.lower().replace(" ", "")
@@ -142,7 +139,21 @@ class _Http:
                 if key.lower() == "path" and val:
                     cookie_path = val
             self.cookies[name] = (cookie_path, value)
-        return response.status, response.headers, response.read()
+        return status, response_headers, content
+
+    def send(
+        self, method: str, path: str, body: str | None, headers: dict[str, str]
+    ) -> tuple[int, Any, list[str], bytes]:
+        """The transport: status, headers (``headers["Location"]``), Set-Cookie values, body."""
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        content = response.read()
+        return (
+            response.status,
+            response.headers,
+            response.headers.get_all("Set-Cookie") or [],
+            content,
+        )
 
     def local_path(self, location: str) -> str:
         parts = urlsplit(location)
@@ -342,6 +353,48 @@ def _peer_config(root: Path, platform: dict[str, Any]) -> Path:
     return path
 
 
+@dataclass
+class Side:
+    """Our tool prepared (schema, keys, activities, registrations) and the sandbox LMS
+    serving in this process."""
+
+    env: dict[str, str]
+    tool_app: Any
+    sandbox_app: Any
+    key_pem: bytes  # the sandbox platform's signing key
+    kid: str
+
+
+def set_up(root: Path, tool_url: str, database_url: str) -> Side:
+    env = {
+        **os.environ,
+        "LTI_TOOL_INSTANCE_DIR": str(root / "instance"),
+        "LTI_TOOL_KEYS_DIR": str(root / "keys"),
+        "LTI_TOOL_BASE_URL": tool_url,
+        "LTI_TOOL_SECRET_KEY": "benchmark-secret-" + uuid.uuid4().hex,
+        "LTI_TOOL_SANDBOX": "false",
+        "LTI_TOOL_INLINE_GRADE_WORKER": "false",
+        # Every simulated learner comes from 127.0.0.1: lift the per-address login limit.
+        "LTI_TOOL_LOGIN_RATE_PER_MINUTE": "1000000",
+    }
+    if database_url:
+        env["LTI_TOOL_DATABASE_URL"] = database_url
+    os.environ.update(env)
+    settings = Settings.from_env()
+    prepare(settings)
+
+    from lti_tool import create_app
+
+    tool_app = create_app(settings)
+    sandbox_app = build_sandbox_app(settings, "http://localhost:0", root / "sandbox")
+    serve_in_thread(sandbox_app, host="localhost", port=0)
+    register_sandbox_platforms(tool_app, sandbox_app)
+    key_pem = (root / "sandbox" / "sandbox-keys" / KEY_FILE_NAME).read_bytes()
+    loaded = serialization.load_pem_private_key(key_pem, password=None)
+    kid = public_jwk(loaded.public_key())["kid"]  # type: ignore[arg-type]
+    return Side(env, tool_app, sandbox_app, key_pem, kid)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
@@ -357,29 +410,8 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="lti-bench-"))
     port, peer_port = _free_port(), _free_port()
     tool_url, peer_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{peer_port}"
-    env = {
-        **os.environ,
-        "LTI_TOOL_INSTANCE_DIR": str(root / "instance"),
-        "LTI_TOOL_KEYS_DIR": str(root / "keys"),
-        "LTI_TOOL_BASE_URL": tool_url,
-        "LTI_TOOL_SECRET_KEY": "benchmark-secret-" + uuid.uuid4().hex,
-        "LTI_TOOL_SANDBOX": "false",
-        "LTI_TOOL_INLINE_GRADE_WORKER": "false",
-        # Every simulated learner comes from 127.0.0.1: lift the per-address login limit.
-        "LTI_TOOL_LOGIN_RATE_PER_MINUTE": "1000000",
-    }
-    if options.database_url:
-        env["LTI_TOOL_DATABASE_URL"] = options.database_url
-    os.environ.update(env)
-    settings = Settings.from_env()
-    prepare(settings)
-
-    from lti_tool import create_app
-
-    tool_app = create_app(settings)
-    sandbox_app = build_sandbox_app(settings, "http://localhost:0", root / "sandbox")
-    serve_in_thread(sandbox_app, host="localhost", port=0)
-    register_sandbox_platforms(tool_app, sandbox_app)
+    side = set_up(root, tool_url, options.database_url)
+    env, sandbox_app, key_pem, kid = side.env, side.sandbox_app, side.key_pem, side.kid
     # The PEER tool: a second canvas tool with its own client_id and deployment, whose
     # login and launch URLs are on its own port.
     peer_registered = register_tool(
@@ -388,10 +420,6 @@ def main() -> None:
     peer_platform = platform_registration(sandbox_app, "canvas", peer_registered.client_id)
     ours = Target("ours", tool_url, platform_registration(sandbox_app, "canvas"), OUR_MARKER)
     peer = Target("peer", peer_url, peer_platform, PEER_MARKER)
-    key_pem = (root / "sandbox" / "sandbox-keys" / KEY_FILE_NAME).read_bytes()
-    loaded = serialization.load_pem_private_key(key_pem, password=None)
-    kid = public_jwk(loaded.public_key())["kid"]  # type: ignore[arg-type]
-
     peer_env = {**env, "PEER_TOOL_CONFIG": str(_peer_config(root, peer_platform))}
     servers = [
         _gunicorn("lti_tool.wsgi:app", port, options, env),
