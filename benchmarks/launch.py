@@ -75,6 +75,12 @@ class Target:
     marker: bytes
 
 
+def database_label(database_url: str) -> str:
+    if not database_url:
+        return "SQLite (temporary file)"
+    return database_url.split(":", 1)[0].split("+", 1)[0]
+
+
 def _free_port() -> int:
     import socket
 
@@ -439,7 +445,7 @@ def main() -> None:
         print(
             f"gunicorn for both: {options.workers} workers x {options.threads} threads "
             f"(gthread); our database: "
-            f"{'SQLite' if not options.database_url else 'given URL'}; "
+            f"{database_label(options.database_url)}; "
             f"{os.cpu_count()} CPUs; {options.repeats} repeats per cell, ABBA order, "
             "medians shown"
         )

@@ -38,7 +38,7 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from launch import OUR_MARKER, Target, _Http, launch_once, set_up  # noqa: E402
+from launch import OUR_MARKER, Target, _Http, database_label, launch_once, set_up  # noqa: E402
 
 from lti_tool.sandbox import platform_registration  # noqa: E402
 
@@ -52,6 +52,7 @@ class StepFigures:
     redirects: int = 0
     statements: int = 0
     commits: int = 0
+    rollbacks: int = 0
     seconds: float = 0.0
     sql_seconds: float = 0.0
     render_seconds: float = 0.0
@@ -59,8 +60,9 @@ class StepFigures:
 
 
 class _Counters:
-    """SQL statements, commits and time in the database driver, on the tool's engine; time
-    rendering templates (Flask's template signals). One request at a time, one thread."""
+    """SQL statements, commits, rollbacks and time in the database driver (statements,
+    COMMIT, ROLLBACK) on the tool's engine; time rendering templates (Flask's template
+    signals). One request at a time, one thread."""
 
     def __init__(self, engine: Any, app: Any) -> None:
         self.statements = 0
@@ -72,8 +74,25 @@ class _Counters:
         event.listen(engine, "before_cursor_execute", self._before_statement)
         event.listen(engine, "after_cursor_execute", self._after_statement)
         event.listen(engine, "commit", self._commit)
+        # The driver's COMMIT and ROLLBACK (the pool's reset on return is a rollback) are
+        # round trips too, outside cursor execute: time them on the dialect.
+        self.rollbacks = 0
+        dialect = engine.dialect
+        dialect.do_commit = self._timed(dialect.do_commit, counted=False)
+        dialect.do_rollback = self._timed(dialect.do_rollback, counted=True)
         before_render_template.connect(self._before_render, app)
         template_rendered.connect(self._after_render, app)
+
+    def _timed(self, call: Any, *, counted: bool) -> Any:
+        def timed(connection: Any) -> None:
+            started = time.perf_counter()
+            try:
+                call(connection)
+            finally:
+                self.sql_seconds += time.perf_counter() - started
+                self.rollbacks += counted
+
+        return timed
 
     def _before_statement(self, *_args: Any) -> None:
         self.statements += 1
@@ -122,7 +141,7 @@ class _InProcess(_Http):
         if self.profiles is not None:
             profile = self.profiles.setdefault(name, cProfile.Profile())
         counters = self.counters
-        statements, commits = counters.statements, counters.commits
+        statements, commits, rollbacks = counters.statements, counters.commits, counters.rollbacks
         sql_seconds, render_seconds = counters.sql_seconds, counters.render_seconds
         started = time.perf_counter()
         if profile is not None:
@@ -139,6 +158,7 @@ class _InProcess(_Http):
         figures.redirects += response.status_code in (301, 302, 303, 307, 308)
         figures.statements += counters.statements - statements
         figures.commits += counters.commits - commits
+        figures.rollbacks += counters.rollbacks - rollbacks
         figures.sql_seconds += counters.sql_seconds - sql_seconds
         figures.render_seconds += counters.render_seconds - render_seconds
         figures.seconds += elapsed
@@ -157,7 +177,8 @@ def _row(name: str, statuses: str, figures: StepFigures, per: int, total: float)
     render_ms = figures.render_seconds * 1000 / per
     print(
         f"{name:<34} {statuses:>6} {figures.redirects / per:>8.1f} "
-        f"{figures.statements / per:>5.1f} {figures.commits / per:>7.1f} {ms:>6.2f} "
+        f"{figures.statements / per:>5.1f} {figures.commits / per:>7.1f} "
+        f"{figures.rollbacks / per:>6.1f} {ms:>6.2f} "
         f"{sql_ms:>6.2f} {render_ms:>7.2f} {ms - sql_ms - render_ms:>7.2f} "
         f"{figures.seconds / total:>5.0%}"
     )
@@ -228,11 +249,11 @@ def main() -> None:
     total = sum(f.seconds for f in timed.figures.values())
     print(
         f"our tool in-process (Flask test client), "
-        f"{'SQLite' if not options.database_url else 'given URL'}, {n} launches of "
+        f"{database_label(options.database_url)}, {n} launches of "
         f"{USERS} returning learners; per request, means over the launches"
     )
     print(
-        f"{'step':<34} {'status':>6} {'redirect':>8} {'SQL':>5} {'commits':>7} "
+        f"{'step':<34} {'status':>6} {'redirect':>8} {'SQL':>5} {'commits':>7} {'rollbk':>6} "
         f"{'ms':>6} {'SQL ms':>6} {'tmpl ms':>7} {'rest ms':>7} {'share':>5}"
     )
     sums = StepFigures()
@@ -243,15 +264,16 @@ def main() -> None:
         sums.redirects += figures.redirects
         sums.statements += figures.statements
         sums.commits += figures.commits
+        sums.rollbacks += figures.rollbacks
         sums.seconds += figures.seconds
         sums.sql_seconds += figures.sql_seconds
         sums.render_seconds += figures.render_seconds
     _row("whole launch (server side)", "", sums, n, total)
     print(
-        "ms = wall time of the request through the test client; SQL ms = inside the database "
-        "driver (cursor execute); tmpl ms = Jinja rendering; rest = everything else (Flask, "
-        "ORM, JWT, our code). The login's redirect goes to the platform; the others are the "
-        "tool's own."
+        "ms = wall time of the request through the test client; SQL = statements executed;\n"
+        "SQL ms = inside the database driver (statements, COMMIT, ROLLBACK incl. the pool's\n"
+        "reset); tmpl ms = Jinja rendering; rest = everything else (Flask, ORM, JWT, our\n"
+        "code). The login's redirect goes to the platform; the others are the tool's own."
     )
 
     profiled = _InProcess(side.tool_app, counters)
