@@ -53,6 +53,7 @@ class StepFigures:
     statements: int = 0
     commits: int = 0
     rollbacks: int = 0
+    pings: int = 0
     seconds: float = 0.0
     sql_seconds: float = 0.0
     render_seconds: float = 0.0
@@ -60,9 +61,9 @@ class StepFigures:
 
 
 class _Counters:
-    """SQL statements, commits, rollbacks and time in the database driver (statements,
-    COMMIT, ROLLBACK) on the tool's engine; time rendering templates (Flask's template
-    signals). One request at a time, one thread."""
+    """SQL statements, commits, rollbacks, pre-pings and time in the database driver
+    (statements, COMMIT, ROLLBACK, ping) on the tool's engine; time rendering templates
+    (Flask's template signals). One request at a time, one thread."""
 
     def __init__(self, engine: Any, app: Any) -> None:
         self.statements = 0
@@ -80,6 +81,19 @@ class _Counters:
         dialect = engine.dialect
         dialect.do_commit = self._timed(dialect.do_commit, counted=False)
         dialect.do_rollback = self._timed(dialect.do_rollback, counted=True)
+        # pool_pre_ping (PostgreSQL): one liveness round trip per checkout.
+        self.pings = 0
+        original_ping = dialect.do_ping
+
+        def timed_ping(connection: Any) -> bool:
+            started = time.perf_counter()
+            try:
+                return bool(original_ping(connection))
+            finally:
+                self.sql_seconds += time.perf_counter() - started
+                self.pings += 1
+
+        dialect.do_ping = timed_ping  # type: ignore[method-assign]
         before_render_template.connect(self._before_render, app)
         template_rendered.connect(self._after_render, app)
 
@@ -141,7 +155,8 @@ class _InProcess(_Http):
         if self.profiles is not None:
             profile = self.profiles.setdefault(name, cProfile.Profile())
         counters = self.counters
-        statements, commits, rollbacks = counters.statements, counters.commits, counters.rollbacks
+        statements, commits = counters.statements, counters.commits
+        rollbacks, pings = counters.rollbacks, counters.pings
         sql_seconds, render_seconds = counters.sql_seconds, counters.render_seconds
         started = time.perf_counter()
         if profile is not None:
@@ -159,6 +174,7 @@ class _InProcess(_Http):
         figures.statements += counters.statements - statements
         figures.commits += counters.commits - commits
         figures.rollbacks += counters.rollbacks - rollbacks
+        figures.pings += counters.pings - pings
         figures.sql_seconds += counters.sql_seconds - sql_seconds
         figures.render_seconds += counters.render_seconds - render_seconds
         figures.seconds += elapsed
@@ -178,7 +194,7 @@ def _row(name: str, statuses: str, figures: StepFigures, per: int, total: float)
     print(
         f"{name:<34} {statuses:>6} {figures.redirects / per:>8.1f} "
         f"{figures.statements / per:>5.1f} {figures.commits / per:>7.1f} "
-        f"{figures.rollbacks / per:>6.1f} {ms:>6.2f} "
+        f"{figures.rollbacks / per:>6.1f} {figures.pings / per:>4.1f} {ms:>6.2f} "
         f"{sql_ms:>6.2f} {render_ms:>7.2f} {ms - sql_ms - render_ms:>7.2f} "
         f"{figures.seconds / total:>5.0%}"
     )
@@ -254,7 +270,7 @@ def main() -> None:
     )
     print(
         f"{'step':<34} {'status':>6} {'redirect':>8} {'SQL':>5} {'commits':>7} {'rollbk':>6} "
-        f"{'ms':>6} {'SQL ms':>6} {'tmpl ms':>7} {'rest ms':>7} {'share':>5}"
+        f"{'ping':>4} {'ms':>6} {'SQL ms':>6} {'tmpl ms':>7} {'rest ms':>7} {'share':>5}"
     )
     sums = StepFigures()
     for name in timed.order:
@@ -265,6 +281,7 @@ def main() -> None:
         sums.statements += figures.statements
         sums.commits += figures.commits
         sums.rollbacks += figures.rollbacks
+        sums.pings += figures.pings
         sums.seconds += figures.seconds
         sums.sql_seconds += figures.sql_seconds
         sums.render_seconds += figures.render_seconds
@@ -272,8 +289,9 @@ def main() -> None:
     print(
         "ms = wall time of the request through the test client; SQL = statements executed;\n"
         "SQL ms = inside the database driver (statements, COMMIT, ROLLBACK incl. the pool's\n"
-        "reset); tmpl ms = Jinja rendering; rest = everything else (Flask, ORM, JWT, our\n"
-        "code). The login's redirect goes to the platform; the others are the tool's own."
+        "reset, pre-ping on PostgreSQL); tmpl ms = Jinja rendering; rest = everything else\n"
+        "(Flask, ORM, JWT, our code). The login's redirect goes to the platform; the others\n"
+        "are the tool's own."
     )
 
     profiled = _InProcess(side.tool_app, counters)
