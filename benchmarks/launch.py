@@ -111,7 +111,7 @@ def _claims(platform: dict[str, Any], tool_url: str, nonce: str, user: str) -> d
     }
 
 
-class _Http:
+class HttpClient:
     """A keep-alive HTTP/1.1 client on http.client with a small cookie jar: a fraction of
     requests' CPU per call, which matters when 16 clients share the cores with the servers
     they measure."""
@@ -168,7 +168,7 @@ class _Http:
         return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def launch_once(http_client: _Http, target: Target, key: Any, kid: str, user: str) -> int:
+def launch_once(http_client: HttpClient, target: Target, key: Any, kid: str, user: str) -> int:
     """One learner's launch, from the OIDC login to the first page shown; returns the
     number of redirects followed after the launch POST."""
     http_client.cookies.clear()  # a fresh browser per launch
@@ -211,7 +211,7 @@ def check_rejects_forgery(target: Target, kid: str) -> None:
     the figures mean nothing for a tool that does not validate."""
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     try:
-        launch_once(_Http(target.base_url), target, stranger, kid, "bench-forger")
+        launch_once(HttpClient(target.base_url), target, stranger, kid, "bench-forger")
     except RuntimeError as error:
         if "first page answered" in str(error):
             return
@@ -222,7 +222,7 @@ def check_rejects_forgery(target: Target, kid: str) -> None:
 def _client(args: tuple[Target, bytes, str, int, int]) -> tuple[list[float], set[int]]:
     target, key_pem, kid, count, seed = args
     key = serialization.load_pem_private_key(key_pem, password=None)
-    http_client = _Http(target.base_url)
+    http_client = HttpClient(target.base_url)
     timings: list[float] = []
     redirects: set[int] = set()
     for index in range(count):
@@ -316,7 +316,7 @@ def _wait_healthy(base_url: str) -> None:
     raise RuntimeError(f"{base_url} did not come up")
 
 
-def _peer_config(root: Path, platform: dict[str, Any]) -> Path:
+def peer_config(root: Path, platform: dict[str, Any]) -> Path:
     """The PEER tool's key pair and ToolConfDict for its sandbox registration."""
     peer_dir = root / "peer"
     peer_dir.mkdir(parents=True)
@@ -426,7 +426,7 @@ def main() -> None:
     peer_platform = platform_registration(sandbox_app, "canvas", peer_registered.client_id)
     ours = Target("ours", tool_url, platform_registration(sandbox_app, "canvas"), OUR_MARKER)
     peer = Target("peer", peer_url, peer_platform, PEER_MARKER)
-    peer_env = {**env, "PEER_TOOL_CONFIG": str(_peer_config(root, peer_platform))}
+    peer_env = {**env, "PEER_TOOL_CONFIG": str(peer_config(root, peer_platform))}
     servers = [
         _gunicorn("lti_tool.wsgi:app", port, options, env),
         _gunicorn(

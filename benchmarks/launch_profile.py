@@ -38,7 +38,7 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from launch import OUR_MARKER, Target, _Http, database_label, launch_once, set_up  # noqa: E402
+from launch import OUR_MARKER, HttpClient, Target, database_label, launch_once, set_up  # noqa: E402
 
 from lti_tool.sandbox import platform_registration  # noqa: E402
 
@@ -133,7 +133,7 @@ def step_name(method: str, path: str) -> str:
     return f"{method} " + re.sub(r"^/a/[^/]+", "/a/<token>", path.split("?", 1)[0])
 
 
-class _InProcess(_Http):
+class _InProcess(HttpClient):
     """``launch.py``'s client over the Flask test client, measuring each request."""
 
     def __init__(self, app: Any, counters: _Counters) -> None:
