@@ -225,15 +225,18 @@ def _envelope(function: tuple[str, int, str]) -> bool:
     return any(marker in filename for marker in ENVELOPE) or filename.endswith("disable")
 
 
-def _print_top(name: str, profile: cProfile.Profile, requests: int, top: int) -> None:
+def _print_top(
+    name: str, profile: cProfile.Profile, requests: int, top: int, by_own: bool = False
+) -> None:
     stats = pstats.Stats(profile)
     entries = sorted(
         stats.stats.items(),  # type: ignore[attr-defined]
-        key=lambda item: item[1][3],
+        key=lambda item: item[1][2 if by_own else 3],
         reverse=True,
     )
     entries = [entry for entry in entries if not _envelope(entry[0])]
-    print(f"\n{name}: top {top} by cumulative time (ms per request, under cProfile)")
+    order = "own" if by_own else "cumulative"
+    print(f"\n{name}: top {top} by {order} time (ms per request, under cProfile)")
     print(f"{'cum ms':>8} {'own ms':>8} {'calls/req':>9}  function")
     for function, (_cc, calls, own, cumulative, _callers) in entries[:top]:
         print(
@@ -248,6 +251,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=15, help="functions shown per step")
     parser.add_argument("--all-steps", action="store_true", help="cProfile every hop too")
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--by-own", action="store_true", help="rank functions by own time")
     options = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="lti-profile-"))
@@ -300,7 +304,13 @@ def main() -> None:
     names = profiled.order
     shown = names if options.all_steps else [names[0], names[1], names[-1]]
     for name in shown:
-        _print_top(name, profiled.profiles[name], profiled.figures[name].requests, options.top)
+        _print_top(
+            name,
+            profiled.profiles[name],
+            profiled.figures[name].requests,
+            options.top,
+            options.by_own,
+        )
 
 
 if __name__ == "__main__":

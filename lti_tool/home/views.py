@@ -1,11 +1,12 @@
-"""Where a launch lands: learners go to their activity, instructors to the dashboard,
-deep linking requests to the activity picker."""
+"""``/a/<token>/``: the start of a launch's pages, for links that name no page."""
 
 from __future__ import annotations
 
-from flask import redirect, url_for
+from flask import redirect
 from werkzeug.wrappers import Response
 
+from lti_tool.extensions import db
+from lti_tool.home.landing import landing_url
 from lti_tool.launch.pages import current_launch, launch_blueprint
 
 bp = launch_blueprint("home", __name__)
@@ -13,9 +14,4 @@ bp = launch_blueprint("home", __name__)
 
 @bp.route("/")
 def start() -> Response:
-    launch = current_launch()
-    if launch.is_deep_linking:
-        return redirect(url_for("placement.picker"))
-    if launch.is_instructor:
-        return redirect(url_for("dashboard.index"))
-    return redirect(url_for("journey.resume"))
+    return redirect(landing_url(db(), current_launch()))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from lti_tool.catalog import activity_for_version, current_version
 from lti_tool.course import (
@@ -116,9 +116,10 @@ def open_journey(session: Session, launch: LaunchContext, now: datetime) -> Jour
     if not slug:
         raise ActivityNotChosen()
     participation = session.scalar(
-        select(Participation).where(
-            Participation.user_id == launch.user.id, Participation.activity_slug == slug
-        )
+        select(Participation)
+        .where(Participation.user_id == launch.user.id, Participation.activity_slug == slug)
+        # Every page reads both: one round trip each instead of a lazy load per row.
+        .options(joinedload(Participation.activity_version), selectinload(Participation.attempts))
     )
     if participation is None:
         version = current_version(session, slug)

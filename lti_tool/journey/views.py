@@ -18,7 +18,7 @@ from lti_tool.catalog import open_catalog
 from lti_tool.course import Question, Step
 from lti_tool.db import utcnow
 from lti_tool.extensions import db, services
-from lti_tool.journey import attempts, events, present, steps
+from lti_tool.journey import attempts, events, navigation, present, steps
 from lti_tool.journey.activity_choice import NotInCatalog, choose_activity
 from lti_tool.journey.answers import evaluation_answers
 from lti_tool.journey.errors import AttemptClosed, AttemptNotFound, register_error_handler
@@ -68,19 +68,8 @@ def _see_other(endpoint: str, **values: Any) -> Response:
 
 @bp.get("/")
 def resume() -> Response:
-    journey = _journey()
-    upcoming = course.next_step(journey.activity, journey.progress, journey.now)
-    if upcoming.step is Step.OVERVIEW:
-        return redirect(url_for(".overview"))
-    if upcoming.step is Step.PRETEST:
-        return redirect(url_for(".pretest"))
-    if upcoming.step is Step.CONTENT:
-        return redirect(url_for(".section", section_id=upcoming.section_id))
-    if upcoming.step is Step.POSTTEST:
-        return redirect(url_for(".posttest"))
-    if upcoming.step is Step.EVALUATION:
-        return redirect(url_for(".evaluation"))
-    return redirect(url_for(".complete"))
+    endpoint, values = navigation.next_page(_journey())
+    return redirect(url_for(endpoint, **values))
 
 
 @bp.route("/choose", methods=["GET", "POST"])

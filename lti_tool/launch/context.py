@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from lti_tool import protocol
 from lti_tool.db import utcnow
@@ -113,7 +113,10 @@ class LaunchTokens:
             raise LaunchExpired("the launch token expired") from exc
         except BadSignature as exc:
             raise LaunchExpired("the launch token is not valid") from exc
-        launch = session.get(Launch, launch_id)
+        # Every page reads the learner and the placement: loaded with the launch.
+        launch = session.get(
+            Launch, launch_id, options=(joinedload(Launch.user), joinedload(Launch.resource_link))
+        )
         if launch is None or launch.expires_at < utcnow():
             raise LaunchExpired("the launch is unknown or over")
         return LaunchContext(launch=launch, token=token)

@@ -167,10 +167,12 @@ def record_launch(
     claims: dict[str, Any],
     ttl_seconds: int,
 ) -> Launch:
-    user = _upsert_user(session, registration.issuer, claims)
-    context = _upsert_context(session, registration, claims.get(protocol.CLAIM_CONTEXT))
-    warnings: list[str] = []
-    link = _upsert_resource_link(session, registration, context, claims, warnings)
+    # One flush at the end: each lookup would otherwise flush the rows changed before it.
+    with session.no_autoflush:
+        user = _upsert_user(session, registration.issuer, claims)
+        context = _upsert_context(session, registration, claims.get(protocol.CLAIM_CONTEXT))
+        warnings: list[str] = []
+        link = _upsert_resource_link(session, registration, context, claims, warnings)
     for warning in warnings:
         log.warning("launch from %s: %s", registration.issuer, warning)
     roles = [r for r in claims.get(protocol.CLAIM_ROLES, []) if isinstance(r, str)]

@@ -17,12 +17,12 @@ from urllib.parse import urlencode, urlsplit
 from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool import protocol
-from lti_tool.launch.context import LaunchTokens
+from lti_tool.launch.context import LaunchContext, LaunchTokens
 from lti_tool.launch.errors import LaunchError, StateMissing
 from lti_tool.launch.login import storage_value
 from lti_tool.launch.records import record_launch, record_pending_deployment, resolve_deployment
 from lti_tool.launch.validation import LaunchValidator
-from lti_tool.models import LoginState, Registration
+from lti_tool.models import Launch, LoginState, Registration
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,12 @@ class AskPlatformStorage:
 
 @dataclass(frozen=True)
 class Launched:
-    launch_id: str
+    launch: Launch
     token: str
+
+    @property
+    def context(self) -> LaunchContext:
+        return LaunchContext(launch=self.launch, token=self.token)
 
 
 class LaunchService:
@@ -103,7 +107,7 @@ class LaunchService:
             raise
         launch = record_launch(session, registration, deployment, claims, self.tokens.ttl_seconds)
         session.commit()
-        return Launched(launch.id, self.tokens.issue(launch.id))
+        return Launched(launch, self.tokens.issue(launch.id))
 
     def _storage_proof_ok(self, state: str, proof: str) -> bool:
         expected = storage_value(self.secret_key, state)

@@ -200,11 +200,11 @@ def second_opinion(body: dict[str, Any]) -> None:
 def _parts(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The header and the unverified body of a compact JWT."""
     try:
-        header = jwt.get_unverified_header(id_token)
-        body = jwt.decode(id_token, options={"verify_signature": False})
+        unverified = jwt.decode_complete(id_token, options={"verify_signature": False})
     except (jwt.PyJWTError, json.JSONDecodeError, ValueError) as exc:
         raise MalformedRequest("the id_token is not a well-formed JWT") from exc
-    if not isinstance(body, dict):
+    header, body = unverified["header"], unverified["payload"]
+    if not isinstance(header, dict) or not isinstance(body, dict):
         raise MalformedRequest("the id_token is not a well-formed JWT")
     return dict(header), dict(body)
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, request
 from pylti1p3.contrib.flask import FlaskRequest
 from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool.extensions import db, services
+from lti_tool.home.landing import landing_url
 from lti_tool.launch.login import ToolOIDCLogin, check_parameter_sizes
 from lti_tool.launch.service import AskPlatformStorage
 from lti_tool.limits import Limit, check
@@ -125,7 +126,8 @@ def launch() -> BaseResponse | str:
             platform_origin=outcome.platform_origin,
             new_window_url=outcome.new_window_url,
         )
-    response = redirect(url_for("home.start", launch_token=outcome.token), code=303)
+    # Straight to the page the learner (or instructor) should see: one redirect, not three.
+    response = redirect(landing_url(db(), outcome.context), code=303)
     # The state is spent: drop its cookies so repeated launches do not pile them up.
     for name in (STATE_COOKIE_PREFIX + state, STATE_COOKIE_PREFIX + state + "-plain"):
         if name in request.cookies:

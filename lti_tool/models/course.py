@@ -36,8 +36,9 @@ class ActivityVersion(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(1024))
     # Every file of the folder (relative path -> text), so a past version stays readable
-    # after its files change on disk.
-    files: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # after its files change on disk. Deferred: a few hundred KB of JSON that pages never
+    # need once the version's Activity is cached (catalog.cache reads it on a miss).
+    files: Mapped[dict[str, Any]] = mapped_column(default=dict, deferred=True)
     source_dir: Mapped[str] = mapped_column(String(2048), default="")
     is_current: Mapped[bool] = mapped_column(default=True)
     loaded_at: Mapped[created_at]
@@ -47,9 +48,10 @@ class ActivityVersion(Base):
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     retired_by: Mapped[str] = mapped_column(String(255), default="")
 
-    # Loaded with the version: pages read it after their session has handed the row over.
+    # Loaded with the version, in the same query: pages read it after their session has
+    # handed the row over.
     sign_off: Mapped[ActivitySignOff | None] = relationship(
-        back_populates="activity_version", lazy="selectin"
+        back_populates="activity_version", lazy="joined"
     )
 
 

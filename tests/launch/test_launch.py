@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import requests
 from sqlalchemy import select
 
@@ -77,6 +79,19 @@ def _resigned_launch(
 
     session = requests.Session()
     return driver.launch(session, "learner04", tamper=edit)
+
+
+def test_a_launch_redirects_once_straight_to_the_page_to_see(canvas: SandboxDriver) -> None:
+    # Each hop is a round trip before the learner sees anything: the launch's redirect goes
+    # to the page itself, not to /a/<token>/ which would redirect twice more.
+    learner = _resigned_launch(canvas, {"sub": unique("first-time-")})
+    instructor = canvas.launch(requests.Session(), "instructor")
+
+    assert learner.status_code == 200
+    assert [hop.status_code for hop in learner.history] == [303]
+    assert re.search(r"/a/[^/]+/activity/overview$", learner.url), learner.url
+    assert [hop.status_code for hop in instructor.history] == [303]
+    assert re.search(r"/a/[^/]+/dashboard/$", instructor.url), instructor.url
 
 
 def test_launch_with_several_and_unknown_roles_is_accepted(
