@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lti_tool import course
-from lti_tool.course import Step
-from lti_tool.journey.errors import JourneyPageError
-from lti_tool.journey.state import Journey, open_journey
+from lti_tool.catalog import activity_for_version, current_version
+from lti_tool.course import Activity, Progress, Step
+from lti_tool.journey.state import find_participation, progress_of
 from lti_tool.launch.context import LaunchContext
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,9 @@ STEP_ENDPOINTS = {
 RESUME = "journey.resume"
 
 
-def next_page(journey: Journey) -> tuple[str, dict[str, Any]]:
+def next_page(activity: Activity, progress: Progress, now: datetime) -> tuple[str, dict[str, Any]]:
     """The endpoint and URL values of the learner's next page."""
-    upcoming = course.next_step(journey.activity, journey.progress, journey.now)
+    upcoming = course.next_step(activity, progress, now)
     endpoint = STEP_ENDPOINTS.get(upcoming.step, "journey.complete")
     if upcoming.step is Step.CONTENT:
         return endpoint, {"section_id": upcoming.section_id}
@@ -40,20 +40,32 @@ def next_page(journey: Journey) -> tuple[str, dict[str, Any]]:
 def landing_page(
     session: Session, launch: LaunchContext, now: datetime
 ) -> tuple[str, dict[str, Any]]:
-    """Where a learner's launch lands: straight on their next page when the journey opens,
-    else on ``resume``, whose error page explains why it does not (no activity chosen yet,
-    not released, closed, …). Writes nothing it does not keep: a refusal rolls back."""
+    """Where a learner's launch lands: straight on their next page when it opens, else on
+    ``resume``, whose page explains why not (no activity chosen, not released, closed…).
+
+    Only reads: the page itself starts the participation and records the placement, as it
+    does for any link, so the launch commits once and a refusal here cannot undo it.
+    """
+    link = launch.resource_link
+    if link is None or not link.activity_slug:
+        return RESUME, {}
     try:
-        journey = open_journey(session, launch, now)
-        course.require_entry(Step.OVERVIEW, journey.activity, journey.progress, now)
-        return next_page(journey)
-    except (JourneyPageError, course.CourseError):
-        session.rollback()
+        participation = find_participation(session, launch.user.id, link.activity_slug)
+        if participation is None:
+            version = current_version(session, link.activity_slug)
+            if version is None or version.retired_at is not None:
+                return RESUME, {}
+            activity = activity_for_version(version)
+            progress = Progress(activity_version=activity.content_hash)
+        else:
+            activity = activity_for_version(participation.activity_version)
+            progress = progress_of(participation, activity)
+        course.require_entry(Step.OVERVIEW, activity, progress, now)
+        return next_page(activity, progress, now)
+    except course.CourseError:
         return RESUME, {}
     except Exception:
-        # The launch itself is recorded: a fault here must not cost the learner it.
-        log.exception(
-            "could not open the journey of launch %s; landing on resume", launch.launch.id
-        )
-        session.rollback()
+        # The launch is recorded with this request: a fault in choosing its first page
+        # must not cost the learner the launch; resume shows what is wrong.
+        log.exception("no landing page for launch %s; landing on resume", launch.launch.id)
         return RESUME, {}

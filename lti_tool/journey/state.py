@@ -107,6 +107,15 @@ def progress_of(participation: Participation, activity: Activity) -> Progress:
     )
 
 
+def find_participation(session: Session, user_id: int, slug: str) -> Participation | None:
+    return session.scalar(
+        select(Participation)
+        .where(Participation.user_id == user_id, Participation.activity_slug == slug)
+        # Every page reads both: one round trip each instead of a lazy load per row.
+        .options(joinedload(Participation.activity_version), selectinload(Participation.attempts))
+    )
+
+
 def open_journey(session: Session, launch: LaunchContext, now: datetime) -> Journey:
     """The launch's journey; raises when the launch has no link or the link no activity."""
     link = launch.resource_link
@@ -115,12 +124,7 @@ def open_journey(session: Session, launch: LaunchContext, now: datetime) -> Jour
     slug = link.activity_slug
     if not slug:
         raise ActivityNotChosen()
-    participation = session.scalar(
-        select(Participation)
-        .where(Participation.user_id == launch.user.id, Participation.activity_slug == slug)
-        # Every page reads both: one round trip each instead of a lazy load per row.
-        .options(joinedload(Participation.activity_version), selectinload(Participation.attempts))
-    )
+    participation = find_participation(session, launch.user.id, slug)
     if participation is None:
         version = current_version(session, slug)
         if version is None:

@@ -68,7 +68,8 @@ def _see_other(endpoint: str, **values: Any) -> Response:
 
 @bp.get("/")
 def resume() -> Response:
-    endpoint, values = navigation.next_page(_journey())
+    journey = _journey()
+    endpoint, values = navigation.next_page(journey.activity, journey.progress, journey.now)
     return redirect(url_for(endpoint, **values))
 
 

@@ -106,7 +106,7 @@ class LaunchService:
                 record_pending_deployment(pending, pending.merge(registration), deployment_id)
             raise
         launch = record_launch(session, registration, deployment, claims, self.tokens.ttl_seconds)
-        session.commit()
+        # Committed by the request with its response (the consumed state already is).
         return Launched(launch, self.tokens.issue(launch.id))
 
     def _storage_proof_ok(self, state: str, proof: str) -> bool:

@@ -114,7 +114,9 @@ def csrf_of(html: str) -> str:
 
 
 def launch_token_url(response: requests.Response) -> str:
-    """Where the tool sent the browser after the launch POST (``/a/<token>/``)."""
+    """The start of the launch's pages (``/a/<token>/``), from the tool's redirect after the
+    launch POST (which goes straight to the page the person lands on, under it)."""
     location = response.headers["Location"]
-    assert re.match(r"^(https?://[^/]+)?/a/[^/]+/$", location), location
-    return location
+    found = re.match(r"^((https?://[^/]+)?/a/[^/]+/)", location)
+    assert found, location
+    return found.group(1)
