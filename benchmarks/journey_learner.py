@@ -193,6 +193,10 @@ class Learner:
 
     # -- the journey ------------------------------------------------------------------------------
     def run(self) -> None:
+        self.claim_and_download(self.to_claim_form())
+
+    def to_claim_form(self) -> Page:
+        """Launch and walk the activity up to the credit claim form."""
         page = self.launch()
         page = self.post("disclosures", *self._fields(page.form("I have read the disclosures")))
         page = self.answer("pretest", page, "Submit the pre-test", self._first_choice)
@@ -214,9 +218,12 @@ class Learner:
         if claim is None:
             raise JourneyFailed("evaluation submit", "page", f"no credit to claim on {page.url}")
         # The form's first step is a GET of the same page with the profession chosen.
-        page = self.get(
+        return self.get(
             "claim form", claim + ("&" if "?" in claim else "?") + "profession=physician"
         )
+
+    def claim_and_download(self, page: Page) -> None:
+        """Claim credit on the claim form ``page``, then download the certificate PDF."""
         page = self.claim(page)
         pdf = page.link("Download your certificate (PDF)")
         if pdf is None:

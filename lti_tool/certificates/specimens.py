@@ -68,6 +68,21 @@ CPE_MONITOR_INSTRUCTIONS = (
 VERIFY_BASE = "https://cme.example.org/certificates/verify/"
 
 
+# A learner's name in each script the certificate fonts cover (tests and benchmarks).
+NAMES_BY_SCRIPT = {
+    "latin": "Zoë Ødegård-Łukasiewicz Nguyễn",
+    "greek": "Ελένη Παπαδοπούλου",
+    "cyrillic": "Анна Кузнецова",
+    "arabic": "فاطمة الزهراء",
+    "hebrew": "רחל כהן",
+    "devanagari": "प्रिया शर्मा",
+    "chinese": "王小明",
+    "japanese": "山田 太郎",
+    "korean": "김민준",
+    "thai": "สมชาย ใจดี",
+}
+
+
 def physician_credit() -> CertificateDocument:
     """A physician who claimed 0.75 of the 1.25 credits designated."""
     return CertificateDocument(

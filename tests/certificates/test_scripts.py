@@ -20,18 +20,7 @@ from lti_tool.certificates import specimens
 from lti_tool.certificates.document import CertificateDocument
 from lti_tool.certificates.render import CertificateRenderer
 
-NAMES = {
-    "latin": "Zoë Ødegård-Łukasiewicz Nguyễn",
-    "greek": "Ελένη Παπαδοπούλου",
-    "cyrillic": "Анна Кузнецова",
-    "arabic": "فاطمة الزهراء",
-    "hebrew": "רחל כהן",
-    "devanagari": "प्रिया शर्मा",
-    "chinese": "王小明",
-    "japanese": "山田 太郎",
-    "korean": "김민준",
-    "thai": "สมชาย ใจดี",
-}
+NAMES = specimens.NAMES_BY_SCRIPT
 REORDERED_WHEN_READ = {"devanagari"}
 KINDS: dict[str, Callable[[], CertificateDocument]] = {
     "physician": specimens.physician_credit,
