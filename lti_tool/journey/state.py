@@ -111,8 +111,12 @@ def find_participation(session: Session, user_id: int, slug: str) -> Participati
     return session.scalar(
         select(Participation)
         .where(Participation.user_id == user_id, Participation.activity_slug == slug)
-        # Every page reads both: one round trip each instead of a lazy load per row.
-        .options(joinedload(Participation.activity_version), selectinload(Participation.attempts))
+        # Every page reads both: one round trip each instead of a lazy load per row. The
+        # version's files are read only if its Activity is not cached yet (in this session).
+        .options(
+            joinedload(Participation.activity_version).defer(ActivityVersion.files),
+            selectinload(Participation.attempts),
+        )
     )
 
 

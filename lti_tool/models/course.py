@@ -36,9 +36,9 @@ class ActivityVersion(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(1024))
     # Every file of the folder (relative path -> text), so a past version stays readable
-    # after its files change on disk. Deferred: a few hundred KB of JSON that pages never
-    # need once the version's Activity is cached (catalog.cache reads it on a miss).
-    files: Mapped[dict[str, Any]] = mapped_column(default=dict, deferred=True)
+    # after its files change on disk. A few hundred KB of JSON: pages leave it unloaded
+    # (journey.state) and catalog.cache reads it only on a miss.
+    files: Mapped[dict[str, Any]] = mapped_column(default=dict)
     source_dir: Mapped[str] = mapped_column(String(2048), default="")
     is_current: Mapped[bool] = mapped_column(default=True)
     loaded_at: Mapped[created_at]
