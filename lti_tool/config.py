@@ -102,6 +102,13 @@ class Settings:
     # the tool at its own network. Set true in production only for an LMS on the
     # institution's private network.
     allow_private_addresses: bool | None = None
+    # Certificate authorities trusted for HTTPS calls to platforms, as a PEM file; empty:
+    # the public ones (certifi). For an LMS whose certificate an institution's own CA signed.
+    ca_bundle: str = ""
+    # Seconds a worker's claim on a score lasts: the scores of a worker that died mid-
+    # delivery are taken over after it. Keep it several HTTP timeouts long, so a slow
+    # platform's scores are not sent twice.
+    score_lease_seconds: int = 120
     # SMTP for certificates; empty host = write .eml files to instance/mail (embedded default).
     smtp_host: str = ""
     smtp_port: int = 587
@@ -183,6 +190,10 @@ class Settings:
                 _env_bool("LTI_TOOL_ALLOW_PRIVATE_ADDRESSES", False)
                 if os.environ.get("LTI_TOOL_ALLOW_PRIVATE_ADDRESSES", "").strip()
                 else None
+            ),
+            ca_bundle=_env("LTI_TOOL_CA_BUNDLE", ""),
+            score_lease_seconds=_env_int(
+                "LTI_TOOL_SCORE_LEASE_SECONDS", default.score_lease_seconds
             ),
             smtp_host=_env("LTI_TOOL_SMTP_HOST", ""),
             smtp_port=_env_int("LTI_TOOL_SMTP_PORT", default.smtp_port),

@@ -53,6 +53,7 @@ def outbound_policy(settings: Settings) -> OutboundPolicy:
         read_timeout=read,
         max_response_bytes=settings.http_max_response_bytes,
         allow_private_addresses=bool(settings.allow_private_addresses),
+        ca_bundle=settings.ca_bundle,
     )
 
 

@@ -14,7 +14,9 @@ want_test=0
 apt_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core fonts-dejavu-extra
   fonts-noto-core fonts-wqy-zenhei)
 if (( want_test )); then
-  apt_packages+=(postgresql chromium chromium-driver)
+  # nginx: the production-topology test runs it (TLS in front of two hosts), as a process
+  # of its own; the Debian service it may start is not used.
+  apt_packages+=(postgresql chromium chromium-driver nginx-light)
 fi
 
 # Debian hosts run unattended upgrades at boot: wait for their apt lock instead of failing.

@@ -120,16 +120,19 @@ def classify_failure(
             "gradable, in the course.",
             status=status,
         )
-    if is_score and family == "moodle" and status == 409:
+    moodle_not_newer = "Refusing score with an earlier timestamp" in message
+    if is_score and status == 409 and (family == "moodle" or moodle_not_newer):
         # Moodle compares timestamps in whole seconds and answers 409 to a score that is
-        # not strictly newer than the one it holds.
+        # not strictly newer than the one it holds. Known by its message too: a Moodle
+        # registered by hand may have no product family (seen in the topology test, where a
+        # score resent after its sender died became a dead letter).
         return AgsError(
             FailureKind.PERMANENT,
             f"Moodle already holds a score at least as new as this one ({message})",
             status=status,
             not_newer=True,
         )
-    if is_score and family == "canvas" and status == 400 and "before last updated" in message:
+    if is_score and status == 400 and "before last updated" in message:
         # Canvas answers 400 to a score whose timestamp is older than its latest one.
         return AgsError(
             FailureKind.PERMANENT,

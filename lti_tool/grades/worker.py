@@ -18,7 +18,11 @@ __all__ = ["dispatcher_for", "drain", "policy_for"]
 
 
 def policy_for(services: ToolServices, **overrides: Any) -> DispatchPolicy:
-    base = DispatchPolicy(http_timeout_seconds=float(services.settings.http_timeout_seconds))
+    settings = services.settings
+    base = DispatchPolicy(
+        http_timeout_seconds=float(settings.http_timeout_seconds),
+        lease_seconds=float(settings.score_lease_seconds),
+    )
     return replace(base, **overrides)
 
 

@@ -28,11 +28,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--public-host", default="localhost", help="host name in the sandbox's URLs"
     )
+    parser.add_argument(
+        "--public-url", default="", help="the sandbox's own URL, e.g. behind an HTTPS proxy"
+    )
     parser.add_argument("--tool-url", default="http://127.0.0.1:5000", help="the tool's base URL")
     parser.add_argument("--database", type=Path, default=Path("instance/sandbox.sqlite"))
     parser.add_argument("--keys-dir", type=Path, default=Path("keys"))
     args = parser.parse_args(argv)
-    base_url = f"http://{args.public_host}:{args.port}"
+    base_url = args.public_url.rstrip("/") or f"http://{args.public_host}:{args.port}"
     app = create_sandbox_app(
         SandboxSettings(
             base_url=base_url,
