@@ -33,6 +33,7 @@ from lti_tool.course.errors import ActivityInvalid
 from lti_tool.db import utcnow
 from lti_tool.extensions import db, services
 from lti_tool.models import ActivityVersion, Participation, ResourceLink
+from lti_tool.outcomes.charts import funnel_svg, objectives_svg
 from lti_tool.outcomes.exports import as_json, csv_rows
 from lti_tool.outcomes.knowledge import MIN_PAIRS
 from lti_tool.outcomes.report import STEPS, OutcomesReport, build_outcomes
@@ -144,9 +145,6 @@ def _snapshots() -> OutcomeSnapshots:
 
 @bp.get("/activities/<slug>/outcomes")
 def outcomes(slug: str) -> str:
-    # matplotlib is loaded by the first page that draws a chart, not by every worker.
-    from lti_tool.outcomes.charts import funnel_svg, objectives_svg
-
     since, until = _range()
     snapshot = _snapshots().get(
         (slug, since, until),

@@ -33,7 +33,7 @@ from typing import Literal
 from jinja2 import Environment
 
 from lti_tool.certificates.document import CertificateDocument
-from lti_tool.certificates.render import default_environment
+from lti_tool.certificates.templating import default_environment
 
 log = logging.getLogger(__name__)
 

@@ -29,15 +29,12 @@ inline SVG drawn as vector paths, and all text stays text.
 
 from __future__ import annotations
 
-import functools
 import threading
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import segno
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.text import ffi as weasyprint_ffi
 from weasyprint.text.fonts import FontConfiguration
@@ -45,9 +42,11 @@ from weasyprint.urls import URLFetcher
 
 from lti_tool.certificates.document import CertificateDocument
 from lti_tool.certificates.fonts import FontFace, font_face_css, load_font_faces, within_repertoire
-from lti_tool.course.dates import long_date
+from lti_tool.certificates.templating import (
+    TEMPLATES_DIR,
+    build_environment,
+)
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "certificates"
 STYLESHEET_NAME = "certificate.css"
 
 TEMPLATE_BY_KIND = {
@@ -61,52 +60,12 @@ PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
 # Whether WeasyPrint found HarfBuzz-Subset (Debian: libharfbuzz-subset0) and so subsets in C.
 HARFBUZZ_SUBSET = weasyprint_ffi.harfbuzz_subset is not None
 
-# The AMA asks for its credit names in italics wherever they appear, including inside the
-# provider's verbatim statements; both the "Credit(s)™" and the "Credit™" spellings occur.
-_CREDIT_NAMES = ("AMA PRA Category 1 Credit(s)\u2122", "AMA PRA Category 1 Credit\u2122")
-
-
-def format_credits(value: Decimal) -> str:
-    """Credits exactly as decided (``0.75`` stays ``0.75``), never in exponent notation."""
-    return format(value, "f")
-
-
-def credit_marked(text: str) -> Markup:
-    """Escape ``text``, then italicise the AMA credit names inside it."""
-    marked = str(escape(text))
-    for name in _CREDIT_NAMES:
-        marked = marked.replace(name, f'<em class="credit-name">{name}</em>')
-    return Markup(marked)  # noqa: S704 - built from escaped text and our own markup
-
 
 def qr_svg(url: str) -> Markup:
     """The verification URL as an inline SVG QR code (vector, so it prints sharply)."""
     # The QR specification requires a quiet zone four modules wide around the symbol.
     svg = segno.make(url, error="m", micro=False).svg_inline(border=4, omitsize=True)
     return Markup(svg)  # noqa: S704 - segno emits path data only, no caller text
-
-
-def build_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
-    """The Jinja environment for certificate and certificate-mail templates."""
-    environment = Environment(
-        loader=FileSystemLoader(templates_dir),
-        # Everything is escaped except plain-text mail bodies, where an entity would show.
-        autoescape=select_autoescape(disabled_extensions=("txt",), default=True),
-        undefined=StrictUndefined,
-        auto_reload=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters["long_date"] = long_date
-    environment.filters["credits"] = format_credits
-    environment.filters["credit_marked"] = credit_marked
-    return environment
-
-
-@functools.cache
-def default_environment() -> Environment:
-    """The process-wide environment over ``TEMPLATES_DIR`` (also used for certificate mail)."""
-    return build_environment()
 
 
 class CertificateRenderer:

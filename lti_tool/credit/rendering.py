@@ -1,19 +1,18 @@
-"""The WeasyPrint-backed parts of ``lti_tool.certificates`` (renderer and mail), loaded once.
-
-WeasyPrint 70 warns at import when HarfBuzz-Subset (Debian: libharfbuzz-subset0) is missing;
-the renderer works either way (see lti_tool/certificates/render.py), so the warning is kept
-out of the logs here, where the import happens for this package, at start-up.
-"""
+"""The certificate mail, and the certificate renderer loaded with WeasyPrint on first use
+(:mod:`lti_tool.pdfengine`), not at start-up."""
 
 from __future__ import annotations
 
-import warnings
-
-with warnings.catch_warnings():
-    warnings.filterwarnings(
-        "ignore", message="HarfBuzz-Subset will be required", category=DeprecationWarning
-    )
-    from lti_tool.certificates import mail as certificate_mail
-    from lti_tool.certificates.render import render_certificate_pdf
+from lti_tool.certificates import mail as certificate_mail
+from lti_tool.certificates.document import CertificateDocument
+from lti_tool.pdfengine import load_weasyprint
 
 __all__ = ["certificate_mail", "render_certificate_pdf"]
+
+
+def render_certificate_pdf(document: CertificateDocument) -> bytes:
+    """PDF of ``document`` (:func:`lti_tool.certificates.render.render_certificate_pdf`)."""
+    load_weasyprint()
+    from lti_tool.certificates.render import render_certificate_pdf as render
+
+    return render(document)

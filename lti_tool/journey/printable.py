@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lti_tool.course import Activity
+from lti_tool.pdfengine import load_weasyprint
 
 _render_lock = threading.Lock()
 
@@ -36,7 +37,8 @@ def printable_pdf(cache_dir: Path, activity: Activity, html: Callable[[], str]) 
         if path.is_file():  # another thread rendered it while this one waited
             return path
         # Imported here, not at the top: WeasyPrint loads Pango when imported, and most
-        # processes that import the journey never print.
+        # processes that import the journey never print (lti_tool.pdfengine).
+        load_weasyprint()
         from weasyprint import HTML
         from weasyprint.urls import URLFetcher
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import render_template
-from weasyprint import HTML
 
 from lti_tool.outcomes.charts import funnel_svg, objectives_svg
 from lti_tool.outcomes.knowledge import MIN_PAIRS
 from lti_tool.outcomes.report import STEPS, OutcomesReport
+from lti_tool.pdfengine import load_weasyprint
 
 # Below this share of paired learners right after the activity, an objective is a gap the
 # next activity should address.
@@ -53,5 +53,6 @@ def grantor_pdf(report: OutcomesReport, supporters: tuple[str, ...], provider: s
         funnel_chart=funnel_svg(report),
         objectives_chart=objectives_svg(report),
     )
-    pdf: bytes = HTML(string=html).write_pdf()
+    weasyprint = load_weasyprint()
+    pdf: bytes = weasyprint.HTML(string=html).write_pdf()
     return pdf
