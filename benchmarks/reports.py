@@ -101,7 +101,7 @@ def generate(database_url: str, learners: int, root: Path) -> None:
     from sqlalchemy import func, insert, select
 
     from lti_tool import build_services
-    from lti_tool.catalog import current_version, load_activities
+    from lti_tool.catalog import activity_for_version, current_version, load_activities
     from lti_tool.course import load_activity
     from lti_tool.migrate import upgrade
     from lti_tool.models import (
@@ -112,6 +112,7 @@ def generate(database_url: str, learners: int, root: Path) -> None:
         User,
     )
     from lti_tool.models.certificates import LearnerProfile
+    from lti_tool.outcomes.tallies import recount
 
     upgrade(database_url)
     services = build_services(settings_for(database_url, root))
@@ -206,6 +207,13 @@ def generate(database_url: str, learners: int, root: Path) -> None:
         done = first + count
         if done % 20000 == 0 or done == learners:
             print(f"cohort: {done} learners ({time.perf_counter() - started:.0f} s)", flush=True)
+    # The rows were inserted in bulk, not through the journey that tallies answers as it
+    # stores them: count the outcomes report's tallies as revision 0010 does.
+    with factory.begin() as session:
+        stored = current_version(session, SLUG)
+        assert stored is not None
+        recount(session, {stored.id: activity_for_version(stored)})
+    print(f"cohort: tallies counted ({time.perf_counter() - started:.0f} s)", flush=True)
     services.engine.dispose()
 
 

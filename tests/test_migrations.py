@@ -125,3 +125,74 @@ def test_placements_are_filled_from_participations_and_launches(tmp_path: Path) 
         (ids["theirs"], link[2]),
         (ids["theirs"], link[1]),
     }
+
+
+def test_outcome_tallies_are_counted_from_the_answers_already_stored(tmp_path: Path) -> None:
+    """Revision 0010 fills the outcomes report's running tallies from the answers stored
+    before it, so the report shows the same figures after an upgrade (issue 16 item 6)."""
+    import datetime as dt
+    import shutil
+
+    from lti_tool.catalog import load_activities
+    from lti_tool.models import Attempt, EvaluationResponse
+    from lti_tool.outcomes.knowledge import PairCounts
+    from lti_tool.outcomes.tallies import evaluation_counts, pair_counts
+
+    folder = tmp_path / "activities" / "mini-activity"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "activities" / "mini-activity", folder)
+    pretest = folder / "pretest.yaml"
+    pretest.write_text(
+        pretest.read_text().replace(
+            "  - id: mini-pre-01\n", "  - id: mini-pre-01\n    same_as: mini-post-01\n"
+        )
+    )
+    url = f"sqlite:///{tmp_path / 'upgrade.db'}"
+    command.upgrade(alembic_config(url), "0009")
+    engine = create_engine(url)
+    started = dt.datetime(2026, 3, 4, 23, 30, tzinfo=dt.UTC)
+    with Session(engine) as session, session.begin():
+        [version] = load_activities(session, folder)
+        for n, (before, after) in enumerate([("b", "a"), ("a", "a"), ("a", "c")]):
+            user = User(issuer="https://lms.example.edu", sub=f"learner-{n}")
+            session.add(user)
+            session.flush()
+            participation = Participation(
+                user_id=user.id,
+                activity_slug=version.slug,
+                activity_version_id=version.id,
+                started_at=started,
+            )
+            session.add(participation)
+            session.flush()
+            for kind, answers in (("pretest", {"mini-pre-01": before}),
+                                  ("posttest", {"mini-post-01": after})):  # fmt: skip
+                session.add(
+                    Attempt(
+                        public_id=f"{kind}-{n}",
+                        participation_id=participation.id,
+                        activity_version_id=version.id,
+                        kind=kind,
+                        number=1,
+                        answers=answers,
+                        submitted_at=started,
+                    )
+                )
+            session.add(
+                EvaluationResponse(
+                    participation_id=participation.id,
+                    activity_version_id=version.id,
+                    answers={"fair-balance": "yes", "comments": "Good" if n == 0 else ""},
+                )
+            )
+        version_id = version.id
+    command.upgrade(alembic_config(url), "0010")
+    day = started.date()
+    with Session(engine) as session:
+        pairs = pair_counts(session, version_id, day, day)
+        other_days = pair_counts(session, version_id, day + dt.timedelta(days=1), None)
+        given = evaluation_counts(session, [version_id], None, None)
+    engine.dispose()
+
+    assert pairs == {("mini-pre-01", "mini-post-01"): PairCounts(1, 0, 1, 1)}
+    assert other_days == {}
+    assert given == {"fair-balance": {"yes": 3}, "comments": {"": 1}}

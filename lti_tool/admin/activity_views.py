@@ -126,10 +126,10 @@ def _range() -> tuple[date | None, date | None]:
     return since, until
 
 
-def _report_or_404(slug: str) -> OutcomesReport:
+def _report_or_404(slug: str, texts_limit: int | None = None) -> OutcomesReport:
     """Counted now: exports are exact at the time they are asked for."""
     since, until = _range()
-    report = build_outcomes(db(), slug, since, until)
+    report = build_outcomes(db(), slug, since, until, texts_limit=texts_limit)
     if report is None:
         abort(404)
     return report
@@ -148,7 +148,8 @@ def outcomes(slug: str) -> str:
     since, until = _range()
     snapshot = _snapshots().get(
         (slug, since, until),
-        lambda: build_outcomes(db(), slug, since, until),
+        # The page shows the first TEXTS_SHOWN free-text answers; the exports have them all.
+        lambda: build_outcomes(db(), slug, since, until, texts_limit=TEXTS_SHOWN),
         fresh=request.args.get("fresh") == "1",
     )
     if snapshot is None:
@@ -187,7 +188,7 @@ def outcomes_json(slug: str) -> Response:
 def grantor_report(slug: str) -> Response:
     from lti_tool.outcomes.grantor import grantor_pdf
 
-    report = _report_or_404(slug)
+    report = _report_or_404(slug, texts_limit=0)  # free text is counted, not reproduced
     version = db().scalar(
         select(ActivityVersion)
         .where(ActivityVersion.slug == slug)

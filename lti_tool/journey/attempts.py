@@ -23,6 +23,7 @@ from lti_tool.journey import events
 from lti_tool.journey.answers import chosen_answers, draft_answers
 from lti_tool.journey.state import POSTTEST, Journey
 from lti_tool.models import Attempt
+from lti_tool.outcomes import tallies
 
 # Enough draws that two questions (half of the ids give the other order) practically never
 # repeat an order; with one question there is only one order to show.
@@ -134,6 +135,7 @@ def submit_attempt(
         return []  # another request recorded this attempt first
     if attempt.kind == POSTTEST:
         events.posttest_submitted(session, journey.participation, attempt)
+        tallies.record_posttest(session, journey.participation, journey.activity, attempt)
     else:
         events.record(
             session,

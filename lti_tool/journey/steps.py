@@ -23,6 +23,7 @@ from lti_tool.journey import events
 from lti_tool.journey.answers import evaluation_errors
 from lti_tool.journey.state import Journey
 from lti_tool.models import AuditEvent, EvaluationResponse, Participation
+from lti_tool.outcomes import tallies
 
 READING_CAP = timedelta(minutes=30)
 
@@ -139,6 +140,7 @@ def submit_evaluation(
             submitted_at=moment,
         )
     )
+    tallies.record_evaluation(session, participation, journey.activity, normalized)
     participation.evaluation_draft = {}
     events.record(
         session,

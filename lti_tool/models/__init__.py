@@ -46,6 +46,7 @@ from lti_tool.models.launch import (
     PlatformKeySet,
 )
 from lti_tool.models.limits import RateCounter
+from lti_tool.models.outcomes import EvaluationTally, KnowledgePairTally
 from lti_tool.models.platform import Deployment, DeploymentStatus, Registration
 
 __all__ = [
@@ -64,7 +65,9 @@ __all__ = [
     "Deployment",
     "DeploymentStatus",
     "EvaluationResponse",
+    "EvaluationTally",
     "GradeLineItem",
+    "KnowledgePairTally",
     "Launch",
     "LaunchFailure",
     "LearnerProfile",

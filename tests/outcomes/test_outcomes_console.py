@@ -22,7 +22,7 @@ import pytest
 import requests
 from pypdf import PdfReader
 
-from lti_tool.catalog import load_activities
+from lti_tool.catalog import activity_for_version, load_activities
 from lti_tool.course import load_activity
 from lti_tool.db import transaction, utcnow
 from lti_tool.extensions import ToolServices
@@ -34,6 +34,7 @@ from lti_tool.models import (
     User,
 )
 from lti_tool.models.certificates import LearnerProfile
+from lti_tool.outcomes.tallies import recount
 from tests.conftest import PROJECT_ROOT, Served
 
 MINI = PROJECT_ROOT / "tests" / "fixtures" / "activities" / "mini-activity"
@@ -134,6 +135,10 @@ def cohort_slug(console_services: ToolServices, tmp_path_factory: pytest.TempPat
                         },
                     )
                 )
+        # The rows above were written directly, not through the journey that tallies them
+        # as it stores them: count them as revision 0010 counts stored answers.
+        session.flush()
+        recount(session, {version.id: activity_for_version(version)})
         # One learner who launched and stopped there.
         stopped = User(issuer="https://outcomes.example", sub=f"{slug}-stopped")
         session.add(stopped)
