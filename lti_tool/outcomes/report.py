@@ -1,7 +1,10 @@
 """The outcomes of one activity, from the stored journeys: completion funnel by profession,
 knowledge change on paired pre/post items, and the evaluation summary.
 
-The database counts (GROUP BY, JSON extraction); Python keeps counters, not learners. A learner's
+The database counts the funnel (GROUP BY over the participations); knowledge change and
+the evaluation are added up from running tallies kept as answers are stored
+(:mod:`lti_tool.outcomes.tallies`), so no answer document is parsed to count them. Python
+keeps counters, not learners (free text aside, when asked for). A learner's
 profession is the one in their CME registration (``learner_profiles``, written at their
 first credit claim in any activity); learners who never claimed are "not stated yet",
 because the LMS does not send a profession.
@@ -84,7 +87,9 @@ class EvaluationSummary:
     counts: dict[str, int]  # option label -> answers (likert and choices)
     answered: int
     mean: float | None = None  # likert only, on its 1..n scale
-    texts: tuple[str, ...] = ()  # free text, as written (escaped by the page)
+    # Free text, as written (escaped by the page): all, or the first texts_limit
+    # (build_outcomes); ``answered`` counts them all.
+    texts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,9 +177,8 @@ def build_outcomes(
     (:mod:`lti_tool.outcomes.tallies`), so no answer document is parsed to count; nothing
     per learner is held in memory but the free text asked for."""
     if session.get_bind().dialect.name == "postgresql":
-        # PostgreSQL's JIT compiles these few-second-plan aggregates for longer than they
-        # run (250 ms of compiling for a 500 ms funnel at 100,000 learners): not for this
-        # transaction (a console request, read only).
+        # The funnel's cost estimate sets PostgreSQL's JIT compiling, which took 250 ms of a
+        # 780 ms funnel at 100,000 learners: off, for this (read-only) transaction only.
         session.execute(text("SET LOCAL jit = off"))
     versions = {
         version.id: version
