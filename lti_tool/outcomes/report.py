@@ -235,7 +235,7 @@ def build_outcomes(
         if number <= len(objectives)
     ]
     report.evaluation = _evaluation(
-        session, slug, list(versions), activities[latest.id], since, until, texts_limit
+        session, list(activities), activities[latest.id], since, until, texts_limit
     )
     report.follow_up = _follow_up(session, slug, since, until)
     report.since, report.until = since, until
@@ -314,19 +314,19 @@ def _started_between(since: date | None, until: date | None) -> list[ColumnEleme
 
 def _evaluation(
     session: Session,
-    slug: str,
     version_ids: list[int],
     activity: Activity,
     since: date | None,
     until: date | None,
     texts_limit: int | None,
 ) -> list[EvaluationSummary]:
-    """Per evaluation item of the current version: answer counts and Likert mean from the
-    running tallies; free text read from the stored forms, in the order it was given (the
-    first ``texts_limit`` answers per item, or all of them)."""
+    """Per evaluation item of the current version, over learners of the (readable) versions
+    ``version_ids``: answer counts and Likert mean from the running tallies; free text read
+    from the stored forms, in the order it was given (the first ``texts_limit`` answers per
+    item, or all of them)."""
     given = tallies.evaluation_counts(session, version_ids, since, until)
     text_ids = [item.id for item in activity.evaluation_items if item.kind is EvaluationKind.TEXT]
-    texts = _texts(session, slug, text_ids, since, until, texts_limit)
+    texts = _texts(session, version_ids, text_ids, since, until, texts_limit)
     summaries = []
     for item in activity.evaluation_items:
         answered = given.get(item.id, {})
@@ -354,7 +354,7 @@ def _evaluation(
 
 def _texts(
     session: Session,
-    slug: str,
+    version_ids: list[int],
     text_ids: list[str],
     since: date | None,
     until: date | None,
@@ -366,7 +366,7 @@ def _texts(
     scope = (
         select(EvaluationResponse.id)
         .join(Participation, Participation.id == EvaluationResponse.participation_id)
-        .where(Participation.activity_slug == slug, *_started_between(since, until))
+        .where(Participation.activity_version_id.in_(version_ids), *_started_between(since, until))
     )
     texts: dict[str, list[str]] = defaultdict(list)
     if limit is not None:
