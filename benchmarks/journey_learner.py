@@ -231,7 +231,9 @@ class Learner:
         response = self._timed(
             "certificate pdf", lambda: self.browser.get(pdf, timeout=self.timeout())
         )
-        self._expect("certificate pdf", response)
+        # Not parsed as a page: a PDF's bytes can look like broken markup to the HTML parser.
+        if response.status_code != 200:
+            raise JourneyFailed("certificate pdf", str(response.status_code), first_line(response))
         if not response.content.startswith(b"%PDF"):
             raise JourneyFailed("certificate pdf", "200", "the download is not a PDF")
         self.certificate_pdf = response.content
