@@ -31,8 +31,6 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.journey_learner import Learner, the_activity  # noqa: E402
 from lti_tool.models.grades import OutboxStatus  # noqa: E402
-from lti_tool.sandbox.driver import SandboxDriver  # noqa: E402
-from tests.topology.test_production_topology import _register, _score_rows  # noqa: E402
 from tests.topology.topology import (  # noqa: E402
     FLAVOURS,
     Topology,
@@ -73,14 +71,14 @@ def main() -> None:
     database_url = create_database(options.database_url)
     topology = Topology(root, database_url, make_certificates(root / "tls"))
     try:
-        topology.start(_register)
+        topology.start()
         baseline = health_rate(topology, 10, options.concurrency)
         walkers = []
         for index in range(options.learners):
             flavour = FLAVOURS[index % 2]
-            driver = SandboxDriver(topology.sandbox_url, flavour, timeout=60)
-            trusting(driver.http, topology.tls.ca)
-            walker = Learner(driver, f"learner{index // 2 + 1:02d}", the_activity())
+            walker = Learner(
+                topology.driver(flavour), f"learner{index // 2 + 1:02d}", the_activity()
+            )
             trusting(walker.browser, topology.tls.ca)
             walkers.append(walker)
         started = time.monotonic()
@@ -88,7 +86,7 @@ def main() -> None:
             list(pool.map(lambda walker: walker.run(), walkers))
         walked = time.monotonic() - started
         settled = {OutboxStatus.DELIVERED, OutboxStatus.SUPERSEDED}
-        while {row.status for row in _score_rows(topology)} - settled:
+        while {row.status for row in topology.score_rows()} - settled:
             time.sleep(0.2)
         scores_done = time.monotonic() - started
 

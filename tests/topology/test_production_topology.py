@@ -22,7 +22,6 @@ from benchmarks.journey_learner import JourneyFailed, Learner, the_activity
 from lti_tool.models import Participation, User
 from lti_tool.models.certificates import Certificate
 from lti_tool.models.grades import OutboxStatus, ScoreOutbox
-from lti_tool.sandbox.driver import SandboxDriver
 
 from .topology import (
     FLAVOURS,
@@ -41,29 +40,6 @@ FIRST_CLASS = [(flavour, f"learner{n:02d}") for n in (1, 2, 3) for flavour in FL
 SECOND_CLASS = [(flavour, f"learner{n:02d}") for n in (4, 5) for flavour in FLAVOURS]
 
 
-def _register(topology: Topology) -> None:
-    """What an LMS administrator copies from each LMS into ``lti-tool platforms add``."""
-    for flavour in FLAVOURS:
-        details = _driver(topology, flavour).platform_registration()
-        topology.run(
-            "platforms", "add",
-            "--issuer", details["issuer"], "--client-id", details["client_id"],
-            "--auth-login-url", details["auth_login_url"],
-            "--auth-token-url", details["auth_token_url"],
-            "--key-set-url", details["key_set_url"],
-            *[arg for d in details["deployment_ids"] for arg in ("--deployment-id", d)],
-            *(["--auth-audience", details["auth_audience"]] if details.get("auth_audience")
-              else []),
-            "--name", f"Sandbox LMS ({flavour})",
-        )  # fmt: skip
-
-
-def _driver(topology: Topology, flavour: str) -> SandboxDriver:
-    driver = SandboxDriver(topology.sandbox_url, flavour, timeout=30)
-    trusting(driver.http, topology.tls.ca)
-    return driver
-
-
 @pytest.fixture(scope="module")
 def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     if not SERVER_URL.startswith("postgresql"):
@@ -76,7 +52,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     database_url = create_database(SERVER_URL)
     topology = Topology(root, database_url, make_certificates(root / "tls"))
     try:
-        topology.start(_register)
+        topology.start()
         yield topology
     finally:
         topology.stop()
@@ -87,7 +63,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
 def _journeys(topology: Topology, learners: list[tuple[str, str]]) -> list[Learner]:
     walkers = []
     for flavour, username in learners:
-        walker = Learner(_driver(topology, flavour), username, the_activity())
+        walker = Learner(topology.driver(flavour), username, the_activity())
         trusting(walker.browser, topology.tls.ca)
         walkers.append(walker)
     with ThreadPoolExecutor(max_workers=3) as pool:
@@ -104,15 +80,6 @@ def _walk(walker: Learner) -> JourneyFailed | None:
     return None
 
 
-def _score_rows(topology: Topology) -> list[ScoreOutbox]:
-    engine = create_engine(topology.database_url)
-    try:
-        with Session(engine) as session:
-            return list(session.scalars(select(ScoreOutbox)))
-    finally:
-        engine.dispose()
-
-
 def _wait(condition, seconds: float) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -127,7 +94,7 @@ def test_a_host_and_a_worker_killed_mid_delivery_lose_and_double_no_score(
 ) -> None:
     for flavour in FLAVOURS:
         # The LMS answers score calls slowly: deliveries are in flight when the kills come.
-        _driver(topology, flavour).set_fault(path_contains="/scores", delay_seconds=2.0, count=6)
+        topology.driver(flavour).set_fault(path_contains="/scores", delay_seconds=2.0, count=6)
 
     first = _journeys(topology, FIRST_CLASS)
     doomed = topology.group_pids("host-a") | topology.group_pids("worker-1")
@@ -136,7 +103,7 @@ def test_a_host_and_a_worker_killed_mid_delivery_lose_and_double_no_score(
         """Rows being sent by a process about to die (claimed_by is host:pid:nonce)."""
         return {
             row.id
-            for row in _score_rows(topology)
+            for row in topology.score_rows()
             if row.status is OutboxStatus.SENDING
             and int((row.claimed_by or "::").split(":")[1] or 0) in doomed
         }
@@ -150,8 +117,8 @@ def test_a_host_and_a_worker_killed_mid_delivery_lose_and_double_no_score(
     second = _journeys(topology, SECOND_CLASS)
 
     settled = {OutboxStatus.DELIVERED, OutboxStatus.SUPERSEDED}
-    done = _wait(lambda: {r.status for r in _score_rows(topology)} <= settled, 60)
-    rows = _score_rows(topology)
+    done = _wait(lambda: {r.status for r in topology.score_rows()} <= settled, 60)
+    rows = topology.score_rows()
     assert done, (Counter(r.status for r in rows), topology.log("worker-2"))
     assert all(walker.scores_owed == 2 for walker in first + second)
 
@@ -175,7 +142,7 @@ def test_a_host_and_a_worker_killed_mid_delivery_lose_and_double_no_score(
     for flavour in FLAVOURS:
         received = [
             (s["user_id"], s["timestamp"], s["score_given"])
-            for s in _driver(topology, flavour).scores()
+            for s in topology.driver(flavour).scores()
         ]
         ours = {k for k in delivered if k[0] in _user_ids(topology, flavour)}
         # Every delivered score arrived; nothing arrived that was not queued; a score
@@ -200,14 +167,14 @@ def test_a_host_and_a_worker_killed_mid_delivery_lose_and_double_no_score(
     assert len(claimed) == len(first + second)
     assert len(certificates) == len(first + second)
     for flavour, username in FIRST_CLASS[:2]:
-        landed = _driver(topology, flavour).launch(topology.https(), username)
+        landed = topology.driver(flavour).launch(topology.https(), username)
         assert landed.status_code == 200, landed.text[:300]
         assert landed.url.endswith("/activity/complete"), landed.url
 
 
 def _user_ids(topology: Topology, flavour: str) -> set[str]:
     """The LTI user ids (subs) the tool knows from this flavour's issuer."""
-    issuer = _driver(topology, flavour).platform_registration()["issuer"]
+    issuer = topology.driver(flavour).platform_registration()["issuer"]
     engine = create_engine(topology.database_url)
     try:
         with Session(engine) as session:

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -27,8 +26,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from benchmarks.journey_targets import free_port
+from lti_tool.models.grades import ScoreOutbox
+from lti_tool.sandbox.driver import SandboxDriver
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -175,14 +179,6 @@ http {{
 
 
 # -- processes ---------------------------------------------------------------------------------
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Topology:
     root: Path
@@ -287,7 +283,37 @@ class Topology:
             time.sleep(0.2)
         raise RuntimeError(f"{url} did not answer within {seconds:.0f} s:\n{self.log(label)}")
 
-    def start(self, register: Callable[[Topology], None]) -> None:
+    def driver(self, flavour: str) -> SandboxDriver:
+        """The sandbox LMS's driver over HTTPS, trusting the test CA."""
+        driver = SandboxDriver(self.sandbox_url, flavour, timeout=60)
+        trusting(driver.http, self.tls.ca)
+        return driver
+
+    def register_platforms(self) -> None:
+        """What an LMS administrator copies from each LMS into ``lti-tool platforms add``."""
+        for flavour in FLAVOURS:
+            details = self.driver(flavour).platform_registration()
+            audience = details.get("auth_audience")
+            self.run(
+                "platforms", "add",
+                "--issuer", details["issuer"], "--client-id", details["client_id"],
+                "--auth-login-url", details["auth_login_url"],
+                "--auth-token-url", details["auth_token_url"],
+                "--key-set-url", details["key_set_url"],
+                *[arg for d in details["deployment_ids"] for arg in ("--deployment-id", d)],
+                *(["--auth-audience", audience] if audience else []),
+                "--name", f"Sandbox LMS ({flavour})",
+            )  # fmt: skip
+
+    def score_rows(self) -> list[ScoreOutbox]:
+        engine = create_engine(self.database_url)
+        try:
+            with Session(engine) as session:
+                return list(session.scalars(select(ScoreOutbox)))
+        finally:
+            engine.dispose()
+
+    def start(self) -> None:
         tool_port, sandbox_port = free_port(), free_port()
         host_ports = {"host-a": free_port(), "host-b": free_port()}
         sandbox_backend = free_port()
@@ -349,7 +375,7 @@ server {{
             dict(os.environ),
         )
         self.wait_for(self.sandbox_url + "/", "sandbox")
-        register(self)
+        self.register_platforms()
 
         # Two outbox workers (docs: "Workers").
         for label in ("worker-1", "worker-2"):
