@@ -22,13 +22,16 @@ import pytest
 import requests
 from flask import Flask
 from requests.adapters import HTTPAdapter
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from lti_tool.admin.operators import create_operator
 from lti_tool.db import transaction
 from lti_tool.extensions import ToolServices
+from lti_tool.models import Registration
 from lti_tool.sandbox import SandboxSettings, create_sandbox_app, sandbox_of
 from lti_tool.sandbox.driver import SandboxDriver
+from lti_tool.sandbox.flavours import FLAVOURS
 from lti_tool.sandbox.forms import HtmlForm, parse_forms
 from tests.conftest import Served, unique
 
@@ -156,8 +159,14 @@ class Lms:
 _LMS_PORTS_USED: set[int] = set()
 
 
+def _issuer_taken(services: ToolServices, issuer: str) -> bool:
+    with transaction(services.session_factory) as session:
+        found = session.scalar(select(Registration.id).where(Registration.issuer == issuer))
+    return found is not None
+
+
 @pytest.fixture
-def make_lms(tmp_path: Path) -> Iterator[Any]:
+def make_lms(tmp_path: Path, console_services: ToolServices) -> Iterator[Any]:
     started: list[Served] = []
 
     def make(**settings: Any) -> Lms:
@@ -177,11 +186,14 @@ def make_lms(tmp_path: Path) -> Iterator[Any]:
         # Moodle's issuer is its wwwroot (host and port): a port an earlier LMS of this
         # session had would make this one the same issuer as that LMS's registrations,
         # which still sit in the shared database (a second registration for an issuer waits
-        # for approval). Take a port no LMS of the session has had.
+        # for approval). Other suites' sandboxes (tests/grades' per-test LMS) are also
+        # "localhost:<port>" and leave their registrations behind, so the database is asked
+        # too, not only this fixture's own list of ports.
         while True:
             served = serve_briefly("localhost", build)
             port = served.server.server_port
-            if port not in _LMS_PORTS_USED:
+            issuer = sandbox_of(served.app).issuer(FLAVOURS["moodle"])
+            if port not in _LMS_PORTS_USED and not _issuer_taken(console_services, issuer):
                 break
             served.stop()
             sandbox_of(served.app).dispose()
