@@ -12,6 +12,7 @@ from lti_tool.config import Settings
 from lti_tool.credit.commands import reports, rotate_pii
 from lti_tool.grades.commands import grades
 from lti_tool.outbox.commands import outbox, worker
+from lti_tool.outcomes.commands import recount_outcomes
 from lti_tool.registration.commands import check as platforms_check
 from lti_tool.registration.decision_commands import approve as platforms_approve
 from lti_tool.registration.decision_commands import invite as platforms_invite
@@ -212,6 +213,7 @@ main.add_command(grades)
 main.add_command(outbox)
 main.add_command(worker)
 main.add_command(reports)
+reports.add_command(recount_outcomes)
 keys.add_command(rotate_pii)
 platforms.add_command(platforms_check)
 platforms.add_command(platforms_approve)

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from click.testing import CliRunner
+from sqlalchemy import delete, select
 
 from lti_tool.catalog import activity_for_version, load_activities
+from lti_tool.cli import main
 from lti_tool.db import transaction
 from lti_tool.extensions import ToolServices
 from lti_tool.models import (
@@ -157,3 +159,33 @@ def test_a_date_range_reads_the_days_learners_started(
     assert first_day == {("mini-pre-01", "mini-post-01"): PairCounts(1, 1, 1, 0)}
     assert both == {("mini-pre-01", "mini-post-01"): PairCounts(1, 1, 1, 1)}
     assert second_day == {"objective-met-1": {"5": 1}, "comments": {"": 1}}
+
+
+def test_the_recount_command_rebuilds_tallies_missing_for_rows_written_outside_the_journey(
+    console_services: ToolServices, tallied: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with console_services.session_factory() as session:
+        journey_rows = _rows(session, tallied)
+        slug = session.get_one(ActivityVersion, tallied).slug
+    # As a bulk import leaves them: answers stored, nothing tallied.
+    with transaction(console_services.session_factory) as session:
+        session.execute(
+            delete(KnowledgePairTally).where(KnowledgePairTally.activity_version_id == tallied)
+        )
+        session.execute(
+            delete(EvaluationTally).where(EvaluationTally.activity_version_id == tallied)
+        )
+    monkeypatch.setenv("LTI_TOOL_DATABASE_URL", console_services.settings.database_url)
+    monkeypatch.setenv("LTI_TOOL_INSTANCE_DIR", str(console_services.settings.instance_dir))
+
+    result = CliRunner().invoke(main, ["reports", "recount-outcomes", "--activity", slug])
+    unknown = CliRunner().invoke(main, ["reports", "recount-outcomes", "--activity", "no-such"])
+
+    assert result.exit_code == 0, result.output
+    # 4 learners in pairs; evaluation answers: 5, 4, the comment, then 5 (a blank is none).
+    assert "recounted 1 version(s): paired item answers 0 -> 4, evaluation answers 0 -> 4" in (
+        result.output
+    )
+    with console_services.session_factory() as session:
+        assert _rows(session, tallied) == journey_rows
+    assert unknown.exit_code != 0 and "no stored version of activity 'no-such'" in unknown.output
