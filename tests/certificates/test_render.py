@@ -8,12 +8,14 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
+import segno
 from pypdf import PdfReader
+from pypdf.generic import BooleanObject
 
 from lti_tool.certificates import specimens
 from lti_tool.certificates.document import CertificateDocument
 from lti_tool.certificates.fonts import load_font_faces
-from lti_tool.certificates.render import CertificateRenderer, render_certificate_pdf
+from lti_tool.certificates.render import QR_MASK, CertificateRenderer, render_certificate_pdf
 
 CREDIT = "AMA PRA Category 1 Credit(s)\u2122"
 SIZE_LIMIT = 100 * 1024
@@ -156,11 +158,49 @@ def test_pdf_is_one_tagged_us_letter_landscape_page_with_title_and_language(rend
     assert reader.metadata.title.startswith("Certificate of Credit – Amelia R. Okonkwo")
 
 
-def test_pdf_has_no_raster_image_so_all_text_stays_text(renderer, pdf_text):
-    pdf = renderer.render_pdf(specimens.physician_credit())
+def test_the_only_image_is_the_qr_code_sharp_and_readable_so_all_text_stays_text(
+    renderer, pdf_text
+):
+    document = specimens.physician_credit()
+    pdf = renderer.render_pdf(document)
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    images = [
+        image.get_object()
+        for image in page["/Resources"]["/XObject"].values()
+        if image.get_object()["/Subtype"] == "/Image"
+    ]
 
-    assert b"/Image" not in pdf
+    assert len(images) == 1
+    qr = images[0]
+    symbol = segno.make(document.verification_url, error="m", micro=False, mask=QR_MASK)
+    size = symbol.symbol_size(border=4)[0]  # one pixel per module, 4-module quiet zone
+    assert (qr["/Width"], qr["/Height"]) == (size, size)
+    assert qr["/Interpolate"] == BooleanObject(False)  # no smoothing: sharp printed edges
+    # Dark pixels are exactly the dark modules of the verification URL's QR code.
+    pixels = qr.get_data()
+    channels = len(pixels) // (size * size)
+    drawn = [
+        [pixels[channels * (size * row + column)] < 128 for column in range(size)]
+        for row in range(size)
+    ]
+    assert drawn == [[bool(module) for module in row] for row in symbol.matrix_iter(border=4)]
     assert "Okonkwo-Lindqvist" in pdf_text(pdf)
+    assert f"Verify at {document.verification_url}" in " ".join(pdf_text(pdf).split())
+    # Tagged as a figure whose alternative text says where it leads (PDF/UA).
+    tree = PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/StructTreeRoot"]
+    assert figures_alt_text(tree) == [f"QR code linking to {document.verification_url}"]
+
+
+def figures_alt_text(node) -> list[str]:
+    """The /Alt of every /Figure element of a PDF structure tree, in document order."""
+    node = node.get_object()
+    if isinstance(node, list):
+        return [alt for child in node for alt in figures_alt_text(child)]
+    if not isinstance(node, dict):
+        return []
+    found = [str(node["/Alt"])] if node.get("/S") == "/Figure" and "/Alt" in node else []
+    children = node.get("/K")
+    return found + (figures_alt_text(children) if children is not None else [])
 
 
 def test_presubset_faces_are_the_only_fonts_of_a_latin_certificate(pdf_text):
