@@ -15,8 +15,9 @@ apt_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
   fonts-noto-core fonts-wqy-zenhei)
 if (( want_test )); then
   # nginx: the production-topology test runs it (TLS in front of two hosts), as a process
-  # of its own; the Debian service it may start is not used.
-  apt_packages+=(postgresql chromium chromium-driver nginx-light)
+  # of its own; the Debian service it may start is not used. zbar-tools: a real QR reader
+  # reads each printed certificate's code (tests/certificates/test_qr_reads.py).
+  apt_packages+=(postgresql chromium chromium-driver nginx-light zbar-tools)
 fi
 
 # Debian hosts run unattended upgrades at boot: wait for their apt lock instead of failing.
