@@ -252,6 +252,7 @@ def test_the_year_page_lists_activities_and_problems_but_names_no_learner(
     assert f"{cohort.slug}-2" in text  # Cher's certificate number, with her problems
     assert "First name: first name is required" in text
     assert "Date of birth (MM/DD): date of birth (month and day) is required" in text
+    assert 'id="column-order-notice"' in text  # the unconfirmed column order is said
     assert (
         f"/admin/pars/{YEAR}/learners.txt" in text and f"/admin/pars/{YEAR}/activities.csv" in text
     )
