@@ -53,7 +53,10 @@ wait_for_apt_lock() {
 
 missing=()
 for pkg in "${apt_packages[@]}"; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  # Installed means "install ok installed": `dpkg -s` also succeeds for a package that was
+  # removed but left its configuration files behind.
+  [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) == "install ok installed" ]] \
+    || missing+=("$pkg")
 done
 if (( ${#missing[@]} )); then
   SUDO=""
