@@ -14,12 +14,13 @@ import argparse
 import secrets
 import sys
 import tempfile
-import threading
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.grades import serve  # noqa: E402
 from benchmarks.reports import SLUG, private_postgres, settings_for  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -35,7 +36,6 @@ def main() -> None:
 
     import pypdfium2
     from playwright.sync_api import sync_playwright
-    from werkzeug.serving import make_server
 
     from lti_tool import create_app
     from lti_tool.admin.operators import create_operator
@@ -44,12 +44,16 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="lti-report-shots-"))
-    server = make_server("127.0.0.1", 0, lambda environ, start: [], threaded=True)
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    settings = dataclasses.replace(settings_for(database_url, root), base_url=base_url)
-    app = create_app(settings)
-    server.app = app  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    apps = []
+
+    def build(base_url: str) -> Any:
+        apps.append(
+            create_app(dataclasses.replace(settings_for(database_url, root), base_url=base_url))
+        )
+        return apps[0]
+
+    base_url, stop = serve("127.0.0.1", build)
+    app = apps[0]
 
     username, password = f"shots-{secrets.token_hex(4)}", secrets.token_urlsafe(18)
     factory = app.extensions["lti_tool"].session_factory
@@ -73,7 +77,8 @@ def main() -> None:
         browser.close()
     document = pypdfium2.PdfDocument(body)
     document[0].render(scale=1.5).to_pil().save(out / "grantor-report-page1.png")
-    server.shutdown()
+    document.close()
+    stop()
     print(f"wrote {out / 'outcomes-page.png'} and {out / 'grantor-report-page1.png'}")
 
 

@@ -10,7 +10,7 @@ report read meanwhile sees the old figures or the new ones, never a mix.
 from __future__ import annotations
 
 import click
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.catalog.cache import activity_for_version
@@ -18,23 +18,18 @@ from lti_tool.config import Settings
 from lti_tool.course import Activity, ActivityInvalid
 from lti_tool.db import open_database
 from lti_tool.models import ActivityVersion
-from lti_tool.models.outcomes import EvaluationTally, KnowledgePairTally
-from lti_tool.outcomes.tallies import recount
+from lti_tool.outcomes.tallies import evaluation_counts, pair_counts, recount
 
 
 def _learners_tallied(session: Session, version_ids: list[int]) -> tuple[int, int]:
-    pairs = session.scalar(
-        select(func.coalesce(func.sum(
-            KnowledgePairTally.both_right + KnowledgePairTally.right_before_only
-            + KnowledgePairTally.right_after_only + KnowledgePairTally.both_wrong
-        ), 0)).where(KnowledgePairTally.activity_version_id.in_(version_ids))
-    )  # fmt: skip
-    answers = session.scalar(
-        select(func.coalesce(func.sum(EvaluationTally.learners), 0)).where(
-            EvaluationTally.activity_version_id.in_(version_ids)
-        )
+    """(paired item answers, evaluation answers) in the versions' tallies, all days."""
+    pairs = sum(
+        counts.pairs
+        for version_id in version_ids
+        for counts in pair_counts(session, version_id, None, None).values()
     )
-    return int(pairs or 0), int(answers or 0)
+    answers = evaluation_counts(session, version_ids, None, None).values()
+    return pairs, sum(sum(per_answer.values()) for per_answer in answers)
 
 
 @click.command("recount-outcomes")

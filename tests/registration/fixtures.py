@@ -22,13 +22,11 @@ import pytest
 import requests
 from flask import Flask
 from requests.adapters import HTTPAdapter
-from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from lti_tool.admin.operators import create_operator
 from lti_tool.db import transaction
 from lti_tool.extensions import ToolServices
-from lti_tool.models import Registration
 from lti_tool.sandbox import SandboxSettings, create_sandbox_app, sandbox_of
 from lti_tool.sandbox.driver import SandboxDriver
 from lti_tool.sandbox.flavours import FLAVOURS
@@ -159,15 +157,12 @@ class Lms:
 _LMS_PORTS_USED: set[int] = set()
 
 
-def _issuer_taken(services: ToolServices, issuer: str) -> bool:
-    with transaction(services.session_factory) as session:
-        found = session.scalar(select(Registration.id).where(Registration.issuer == issuer))
-    return found is not None
-
-
 @pytest.fixture
 def make_lms(tmp_path: Path, console_services: ToolServices) -> Iterator[Any]:
     started: list[Served] = []
+
+    # Imported here: tests.registration.flows imports this module.
+    from tests.registration.flows import registrations_of
 
     def make(**settings: Any) -> Lms:
         root = tmp_path / unique("lms-")
@@ -193,7 +188,7 @@ def make_lms(tmp_path: Path, console_services: ToolServices) -> Iterator[Any]:
             served = serve_briefly("localhost", build)
             port = served.server.server_port
             issuer = sandbox_of(served.app).issuer(FLAVOURS["moodle"])
-            if port not in _LMS_PORTS_USED and not _issuer_taken(console_services, issuer):
+            if port not in _LMS_PORTS_USED and not registrations_of(console_services, issuer):
                 break
             served.stop()
             sandbox_of(served.app).dispose()
