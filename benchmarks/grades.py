@@ -233,12 +233,12 @@ def _launch(
         deployment = resolve_deployment(session, registration, claims[protocol.CLAIM_DEPLOYMENT_ID])
         launch = record_launch(session, registration, deployment, claims, 3600)
         version = session.get(ActivityVersion, version_id)
-        assert version is not None and launch.resource_link is not None
+        assert version is not None and launch.resource_link_pk is not None
         participation = Participation(
             user_id=launch.user_id,
             activity_slug=version.slug,
             activity_version_id=version.id,
-            resource_link_pk=launch.resource_link.id,
+            resource_link_pk=launch.resource_link_pk,
         )
         session.add(participation)
         session.flush()

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -55,6 +56,34 @@ class RateLimited(Exception):
         self.what = what
 
 
+def _upsert_statement(dialect: str) -> Any:
+    """The counter's upsert for this dialect, built once: statement construction and its
+    cache key cost more than running it, and a login pays for it on every request."""
+    found = _UPSERTS.get(dialect)
+    if found is None:
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        found = _UPSERTS[dialect] = (
+            insert(RateCounter)
+            .values(
+                scope=bindparam("scope"),
+                key=bindparam("key"),
+                window=bindparam("window"),
+                hits=1,
+                expires_at=bindparam("expires_at"),
+            )
+            .on_conflict_do_update(
+                index_elements=["scope", "key", "window"],
+                set_={"hits": RateCounter.hits + 1},
+            )
+            .returning(RateCounter.hits)
+        )
+    return found
+
+
+_UPSERTS: dict[str, Any] = {}
+_SWEEP = delete(RateCounter).where(RateCounter.expires_at < bindparam("now"))
+
+
 def hit(factory: sessionmaker[Session], limit: Limit, key: str, now: float | None = None) -> int:
     """Count one hit; return 0 when it is within the limit, else the seconds to wait."""
     now = time.time() if now is None else now
@@ -63,26 +92,14 @@ def hit(factory: sessionmaker[Session], limit: Limit, key: str, now: float | Non
         "scope": limit.scope,
         "key": key[:255],
         "window": window,
-        "hits": 1,
         "expires_at": (window + 1) * limit.seconds,
     }
     with factory.begin() as session:
-        insert = (
-            postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        )
-        statement = (
-            insert(RateCounter)
-            .values(**values)
-            .on_conflict_do_update(
-                index_elements=["scope", "key", "window"],
-                set_={"hits": RateCounter.hits + 1},
-            )
-            .returning(RateCounter.hits)
-        )
-        hits = session.scalar(statement) or 0
+        connection = session.connection()
+        hits = connection.scalar(_upsert_statement(connection.dialect.name), values) or 0
         if hits == 1:
             # A new window for this key: sweep the expired rows of every scope now and then.
-            session.execute(delete(RateCounter).where(RateCounter.expires_at < int(now)))
+            connection.execute(_SWEEP, {"now": int(now)})
     return 0 if hits <= limit.count else limit.retry_after(now)
 
 

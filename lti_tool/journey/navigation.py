@@ -13,7 +13,6 @@ from lti_tool import course
 from lti_tool.catalog import activity_for_version, current_version
 from lti_tool.course import Activity, Progress, Step
 from lti_tool.journey.state import find_participation, progress_of
-from lti_tool.launch.context import LaunchContext
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,7 @@ def next_page(activity: Activity, progress: Progress, now: datetime) -> tuple[st
 
 
 def landing_page(
-    session: Session, launch: LaunchContext, now: datetime
+    session: Session, user_id: int, activity_slug: str | None, now: datetime, *, launch_id: str
 ) -> tuple[str, dict[str, Any]]:
     """Where a learner's launch lands: straight on their next page when it opens, else on
     ``resume``, whose page explains why not (no activity chosen, not released, closed…).
@@ -46,13 +45,12 @@ def landing_page(
     Only reads: the page itself starts the participation and records the placement, as it
     does for any link, so the launch commits once and a refusal here cannot undo it.
     """
-    link = launch.resource_link
-    if link is None or not link.activity_slug:
+    if not activity_slug:
         return RESUME, {}
     try:
-        participation = find_participation(session, launch.user.id, link.activity_slug)
+        participation = find_participation(session, user_id, activity_slug)
         if participation is None:
-            version = current_version(session, link.activity_slug)
+            version = current_version(session, activity_slug)
             if version is None or version.retired_at is not None:
                 return RESUME, {}
             activity = activity_for_version(version)
@@ -67,5 +65,5 @@ def landing_page(
     except Exception:
         # The launch is recorded with this request: a fault in choosing its first page
         # must not cost the learner the launch; resume shows what is wrong.
-        log.exception("no landing page for launch %s; landing on resume", launch.launch.id)
+        log.exception("no landing page for launch %s; landing on resume", launch_id)
         return RESUME, {}

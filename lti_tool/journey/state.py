@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload
 
 from lti_tool.catalog import activity_for_version, current_version
 from lti_tool.course import (
@@ -107,17 +107,25 @@ def progress_of(participation: Participation, activity: Activity) -> Progress:
     )
 
 
-def find_participation(session: Session, user_id: int, slug: str) -> Participation | None:
-    return session.scalar(
-        select(Participation)
-        .where(Participation.user_id == user_id, Participation.activity_slug == slug)
-        # Every page reads both: one round trip each instead of a lazy load per row. The
-        # version's files are read only if its Activity is not cached yet (in this session).
-        .options(
-            joinedload(Participation.activity_version).defer(ActivityVersion.files),
-            selectinload(Participation.attempts),
-        )
+# Every page reads both, in one round trip, instead of a lazy load per row. The version's
+# files are read only if its Activity is not cached yet (in this session). Built once: the
+# statement's construction cost as much as running it, on every page.
+_FIND_PARTICIPATION = (
+    select(Participation)
+    .where(
+        Participation.user_id == bindparam("user_id"),
+        Participation.activity_slug == bindparam("slug"),
     )
+    .options(
+        joinedload(Participation.activity_version).defer(ActivityVersion.files),
+        joinedload(Participation.attempts),
+    )
+)
+
+
+def find_participation(session: Session, user_id: int, slug: str) -> Participation | None:
+    found = session.scalars(_FIND_PARTICIPATION, {"user_id": user_id, "slug": slug})
+    return found.unique().first()
 
 
 def open_journey(session: Session, launch: LaunchContext, now: datetime) -> Journey:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from lti_tool import protocol
@@ -97,6 +98,15 @@ class _NoLaunch:
 NO_LAUNCH = _NoLaunch()
 
 
+# Every page reads the learner and the placement: loaded with the launch. Built once, as
+# every page runs it.
+_RESTORE = (
+    select(Launch)
+    .where(Launch.id == bindparam("launch_id"))
+    .options(joinedload(Launch.user), joinedload(Launch.resource_link))
+)
+
+
 class LaunchTokens:
     def __init__(self, secret_key: str, ttl_seconds: int) -> None:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="lti-launch")
@@ -113,10 +123,7 @@ class LaunchTokens:
             raise LaunchExpired("the launch token expired") from exc
         except BadSignature as exc:
             raise LaunchExpired("the launch token is not valid") from exc
-        # Every page reads the learner and the placement: loaded with the launch.
-        launch = session.get(
-            Launch, launch_id, options=(joinedload(Launch.user), joinedload(Launch.resource_link))
-        )
+        launch = session.scalar(_RESTORE, {"launch_id": launch_id})
         if launch is None or launch.expires_at < utcnow():
             raise LaunchExpired("the launch is unknown or over")
         return LaunchContext(launch=launch, token=token)

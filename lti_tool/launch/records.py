@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool import protocol
-from lti_tool.db import find_or_create, utcnow
+from lti_tool.db import insert_for, utcnow
 from lti_tool.launch.errors import DeploymentPending, UnknownDeployment
 from lti_tool.models import (
     Context,
@@ -31,32 +32,36 @@ from lti_tool.outbound import is_service_url, service_origins
 log = logging.getLogger(__name__)
 
 
-def resolve_deployment(
-    session: Session, registration: Registration, deployment_id: str
-) -> Deployment:
-    """The active deployment, or a refusal. A first-seen deployment is recorded: approved at
-    once where the operator trusts the registration, otherwise pending until approved."""
-    deployment = session.scalar(
-        select(Deployment).where(
-            Deployment.registration_id == registration.id,
-            Deployment.deployment_id == deployment_id,
-        )
+_FIND_DEPLOYMENT = select(Deployment.id, Deployment.status).where(
+    Deployment.registration_id == bindparam("registration_id"),
+    Deployment.deployment_id == bindparam("deployment_id"),
+)
+
+
+def resolve_deployment(session: Session, registration: Registration, deployment_id: str) -> int:
+    """The active deployment's primary key, or a refusal. A first-seen deployment is
+    recorded: approved at once where the operator trusts the registration, otherwise
+    pending until approved."""
+    found = session.connection().execute(
+        _FIND_DEPLOYMENT, {"registration_id": registration.id, "deployment_id": deployment_id}
     )
+    deployment = found.first()
     if deployment is None:
         if not registration.auto_approve_deployments:
             raise UnknownDeployment(f"deployment {deployment_id!r} is not registered")
-        deployment = Deployment(
+        added = Deployment(
             registration_id=registration.id,
             deployment_id=deployment_id,
             status=DeploymentStatus.ACTIVE,
         )
-        session.add(deployment)
+        session.add(added)
         session.flush()
+        return added.id
     if deployment.status is DeploymentStatus.PENDING:
         raise DeploymentPending(f"deployment {deployment_id!r} awaits approval")
     if deployment.status is not DeploymentStatus.ACTIVE:
         raise UnknownDeployment(f"deployment {deployment_id!r} is disabled")
-    return deployment
+    return int(deployment.id)
 
 
 def record_pending_deployment(
@@ -79,26 +84,97 @@ def record_pending_deployment(
         )
 
 
-def _upsert_user(session: Session, issuer: str, claims: dict[str, Any]) -> User:
-    user = find_or_create(session, User, issuer=issuer, sub=str(claims["sub"]))
+# The launch's rows, read and written as plain statements built once: the ORM's unit of
+# work cost more than the statements themselves on this path, which every launch takes.
+_users, _contexts, _links, _launches = (
+    cast(Table, model.__table__) for model in (User, Context, ResourceLink, Launch)
+)
+_FIND_USER = select(
+    _users.c.id, _users.c.name, _users.c.given_name, _users.c.family_name, _users.c.email
+).where(_users.c.issuer == bindparam("issuer"), _users.c.sub == bindparam("sub"))
+_FIND_CONTEXT = select(_contexts.c.id, _contexts.c.label, _contexts.c.title).where(
+    _contexts.c.registration_id == bindparam("registration_id"),
+    _contexts.c.context_id == bindparam("context_id"),
+)
+_FIND_LINK = select(
+    _links.c.id,
+    _links.c.context_pk,
+    _links.c.title,
+    _links.c.activity_slug,
+    _links.c.lineitem_url,
+    _links.c.lineitems_url,
+    _links.c.ags_scopes,
+    _links.c.nrps_url,
+).where(
+    _links.c.registration_id == bindparam("registration_id"),
+    _links.c.resource_link_id == bindparam("resource_link_id"),
+)
+_INSERT_LAUNCH = insert(_launches)
+
+
+@dataclass(frozen=True)
+class RecordedLaunch:
+    """The launch as recorded: its id and the rows it points at."""
+
+    id: str
+    user_id: int
+    context_pk: int | None
+    resource_link_pk: int | None
+    activity_slug: str | None
+    message_type: str
+    role: str
+
+
+def _find_or_insert(
+    session: Session, table: Table, find: Select[Any], key: dict[str, Any], values: dict[str, Any]
+) -> Row[Any]:
+    """The row with this natural key, inserted with ``values`` when absent.
+
+    Two first launches into one course at once must not both insert: ``ON CONFLICT DO
+    NOTHING`` waits for the other insert and adds nothing; the second read sees the winner.
+    """
+    connection = session.connection()
+    found = connection.execute(find, key).first()
+    if found is None:
+        connection.execute(
+            insert_for(session)(table).values(**key, **values).on_conflict_do_nothing()
+        )
+        found = connection.execute(find, key).first()
+        assert found is not None, f"{table.name} {key} vanished after its insert"
+    return found
+
+
+def _update_changed(session: Session, table: Table, row: Row[Any], wanted: dict[str, Any]) -> None:
+    changed = {name: value for name, value in wanted.items() if getattr(row, name) != value}
+    if changed:
+        session.connection().execute(update(table).where(table.c.id == row.id).values(**changed))
+
+
+def _upsert_user(session: Session, issuer: str, claims: dict[str, Any]) -> int:
     # Name and email are optional claims (Canvas omits email under some privacy settings);
     # keep what we had rather than blanking it.
+    wanted: dict[str, Any] = {}
     for field in ("name", "given_name", "family_name", "email"):
         value = claims.get(field)
         if isinstance(value, str) and value.strip():
-            setattr(user, field, value.strip()[: 255 if field != "email" else 320])
-    return user
+            wanted[field] = value.strip()[: 255 if field != "email" else 320]
+    key = {"issuer": issuer, "sub": str(claims["sub"])}
+    user = _find_or_insert(session, _users, _FIND_USER, key, wanted)
+    _update_changed(session, _users, user, wanted)
+    return int(user.id)
 
 
-def _upsert_context(session: Session, registration: Registration, claim: Any) -> Context | None:
+def _upsert_context(session: Session, registration: Registration, claim: Any) -> int | None:
     if not isinstance(claim, dict) or not claim.get("id"):
         return None  # a launch without a course (e.g. from a user's own space) is allowed
-    context = find_or_create(
-        session, Context, registration_id=registration.id, context_id=str(claim["id"])
-    )
-    context.label = str(claim.get("label") or "")[:255]
-    context.title = str(claim.get("title") or "")[:1024]
-    return context
+    wanted = {
+        "label": str(claim.get("label") or "")[:255],
+        "title": str(claim.get("title") or "")[:1024],
+    }
+    key = {"registration_id": registration.id, "context_id": str(claim["id"])}
+    context = _find_or_insert(session, _contexts, _FIND_CONTEXT, key, wanted)
+    _update_changed(session, _contexts, context, wanted)
+    return int(context.id)
 
 
 def _service_url(
@@ -127,71 +203,82 @@ def _service_url(
 def _upsert_resource_link(
     session: Session,
     registration: Registration,
-    context: Context | None,
+    context_pk: int | None,
     claims: dict[str, Any],
     warnings: list[str],
-) -> ResourceLink | None:
+) -> tuple[int, str | None] | None:
+    """The link's primary key and the activity it delivers."""
     claim = claims.get(protocol.CLAIM_RESOURCE_LINK)
     if not isinstance(claim, dict) or not claim.get("id"):
         return None
-    link = find_or_create(
-        session, ResourceLink, registration_id=registration.id, resource_link_id=str(claim["id"])
-    )
-    link.context = context
-    link.title = str(claim.get("title") or "")[:1024]
+    key = {"registration_id": registration.id, "resource_link_id": str(claim["id"])}
+    link = _find_or_insert(session, _links, _FIND_LINK, key, {"ags_scopes": []})
+    wanted: dict[str, Any] = {
+        "context_pk": context_pk,
+        "title": str(claim.get("title") or "")[:1024],
+    }
     custom = claims.get(protocol.CLAIM_CUSTOM)
     chosen = custom.get("activity") if isinstance(custom, dict) else None
     if isinstance(chosen, str) and chosen and not link.activity_slug:
         # Placed by Deep Linking: the content item named its activity in a custom parameter.
-        link.activity_slug = chosen
+        wanted["activity_slug"] = chosen
     ags = claims.get(protocol.CLAIM_AGS_ENDPOINT)
     if isinstance(ags, dict):
         lineitem = _service_url(registration, ags.get("lineitem"), "AGS lineitem", warnings)
         lineitems = _service_url(registration, ags.get("lineitems"), "AGS lineitems", warnings)
-        link.lineitem_url = lineitem or link.lineitem_url
-        link.lineitems_url = lineitems or link.lineitems_url
-        link.ags_scopes = [s for s in ags.get("scope", []) if isinstance(s, str)]
+        wanted["lineitem_url"] = lineitem or link.lineitem_url
+        wanted["lineitems_url"] = lineitems or link.lineitems_url
+        wanted["ags_scopes"] = [s for s in ags.get("scope", []) if isinstance(s, str)]
     nrps = claims.get(protocol.CLAIM_NRPS)
     if isinstance(nrps, dict):
         memberships = _service_url(
             registration, nrps.get("context_memberships_url"), "NRPS memberships", warnings
         )
-        link.nrps_url = memberships or link.nrps_url
-    return link
+        wanted["nrps_url"] = memberships or link.nrps_url
+    _update_changed(session, _links, link, wanted)
+    return int(link.id), wanted.get("activity_slug", link.activity_slug)
 
 
 def record_launch(
     session: Session,
     registration: Registration,
-    deployment: Deployment,
+    deployment_pk: int,
     claims: dict[str, Any],
     ttl_seconds: int,
-) -> Launch:
-    # One flush at the end: each lookup would otherwise flush the rows changed before it.
-    with session.no_autoflush:
-        user = _upsert_user(session, registration.issuer, claims)
-        context = _upsert_context(session, registration, claims.get(protocol.CLAIM_CONTEXT))
-        warnings: list[str] = []
-        link = _upsert_resource_link(session, registration, context, claims, warnings)
+) -> RecordedLaunch:
+    user_id = _upsert_user(session, registration.issuer, claims)
+    context_pk = _upsert_context(session, registration, claims.get(protocol.CLAIM_CONTEXT))
+    warnings: list[str] = []
+    link = _upsert_resource_link(session, registration, context_pk, claims, warnings)
     for warning in warnings:
         log.warning("launch from %s: %s", registration.issuer, warning)
     roles = [r for r in claims.get(protocol.CLAIM_ROLES, []) if isinstance(r, str)]
     now = utcnow()
-    launch = Launch(
+    recorded = RecordedLaunch(
         id=uuid.uuid4().hex,
-        registration=registration,
-        deployment=deployment,
-        user=user,
-        context=context,
-        resource_link=link,
+        user_id=user_id,
+        context_pk=context_pk,
+        resource_link_pk=link[0] if link else None,
+        activity_slug=link[1] if link else None,
         message_type=claims[protocol.CLAIM_MESSAGE_TYPE],
         role=protocol.classify_roles(roles),
-        roles=roles,
-        claims=claims,
-        warnings=warnings,
-        created_at=now,
-        expires_at=now + dt.timedelta(seconds=ttl_seconds),
     )
-    session.add(launch)
-    session.flush()
-    return launch
+    session.connection().execute(
+        _INSERT_LAUNCH,
+        {
+            "id": recorded.id,
+            "registration_id": registration.id,
+            "deployment_pk": deployment_pk,
+            "user_id": user_id,
+            "context_pk": context_pk,
+            "resource_link_pk": recorded.resource_link_pk,
+            "message_type": recorded.message_type,
+            "role": recorded.role,
+            "roles": roles,
+            "claims": claims,
+            "warnings": warnings,
+            "created_at": now,
+            "expires_at": now + dt.timedelta(seconds=ttl_seconds),
+        },
+    )
+    return recorded

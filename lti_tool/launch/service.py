@@ -17,12 +17,17 @@ from urllib.parse import urlencode, urlsplit
 from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool import protocol
-from lti_tool.launch.context import LaunchContext, LaunchTokens
+from lti_tool.launch.context import LaunchTokens
 from lti_tool.launch.errors import LaunchError, StateMissing
 from lti_tool.launch.login import storage_value
-from lti_tool.launch.records import record_launch, record_pending_deployment, resolve_deployment
+from lti_tool.launch.records import (
+    RecordedLaunch,
+    record_launch,
+    record_pending_deployment,
+    resolve_deployment,
+)
 from lti_tool.launch.validation import LaunchValidator
-from lti_tool.models import Launch, LoginState, Registration
+from lti_tool.models import LoginState, Registration
 
 
 @dataclass(frozen=True)
@@ -38,12 +43,8 @@ class AskPlatformStorage:
 
 @dataclass(frozen=True)
 class Launched:
-    launch: Launch
+    launch: RecordedLaunch
     token: str
-
-    @property
-    def context(self) -> LaunchContext:
-        return LaunchContext(launch=self.launch, token=self.token)
 
 
 class LaunchService:
@@ -93,20 +94,24 @@ class LaunchService:
             if login_state is not None and login_state.consumed_at is None:
                 raise StateMissing(error.detail, retry=self.new_window_url(login_state)) from error
             raise
-        registration = session.get(Registration, validated.registration_id)
-        assert registration is not None  # validate found it
+        registration = validated.registration
         claims = validated.claims
         deployment_id = claims[protocol.CLAIM_DEPLOYMENT_ID]
         try:
-            deployment = resolve_deployment(session, registration, deployment_id)
+            deployment_pk = resolve_deployment(session, registration, deployment_id)
         except LaunchError:
             session.rollback()
             # Kept although the launch is refused: the admin approves it from the console.
             with self.session_factory.begin() as pending:
                 record_pending_deployment(pending, pending.merge(registration), deployment_id)
             raise
-        launch = record_launch(session, registration, deployment, claims, self.tokens.ttl_seconds)
-        # Committed by the request with its response (the consumed state already is).
+        launch = record_launch(
+            session, registration, deployment_pk, claims, self.tokens.ttl_seconds
+        )
+        # Committed at once: on SQLite a write transaction holds the database's one write
+        # lock until it ends, and every other launch waits for it (the landing page is
+        # chosen afterwards, by reads only).
+        session.commit()
         return Launched(launch, self.tokens.issue(launch.id))
 
     def _storage_proof_ok(self, state: str, proof: str) -> bool:

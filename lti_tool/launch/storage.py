@@ -11,14 +11,34 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import delete, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
 from lti_tool.launch.errors import ReplayedLaunch, StateMissing
 from lti_tool.models import LoginState
+
+
+@dataclass(frozen=True)
+class IssuedState:
+    """What the login hands on: the state, its nonce, and the platform's storage frame."""
+
+    state: str
+    nonce: str
+    storage_target: str | None
+
+
+# Built once: a login and a launch run these on every request (see ``limits``).
+_INSERT_STATE = insert(LoginState)
+_SWEEP_STATES = delete(LoginState).where(LoginState.expires_at < bindparam("before"))
+_CONSUME_STATE = (
+    update(LoginState)
+    .where(LoginState.state == bindparam("consumed_state"), LoginState.consumed_at.is_(None))
+    .values(consumed_at=bindparam("now"))
+)
 
 
 def new_login_state(
@@ -30,49 +50,71 @@ def new_login_state(
     target_link_uri: str,
     storage_target: str | None,
     login_params: dict[str, Any],
-) -> LoginState:
+) -> IssuedState:
     now = utcnow()
-    row = LoginState(
+    issued = IssuedState(
         state="state-" + secrets.token_urlsafe(24),
         nonce=secrets.token_urlsafe(24),
-        registration_id=registration_id,
-        login_deployment_id=login_deployment_id,
-        target_link_uri=target_link_uri,
         storage_target=storage_target,
-        login_params=login_params,
-        created_at=now,
-        expires_at=now + dt.timedelta(seconds=ttl_seconds),
     )
-    session.add(row)
+    connection = session.connection()
+    connection.execute(
+        _INSERT_STATE,
+        {
+            "state": issued.state,
+            "nonce": issued.nonce,
+            "registration_id": registration_id,
+            "login_deployment_id": login_deployment_id,
+            "target_link_uri": target_link_uri,
+            "storage_target": storage_target,
+            "login_params": login_params,
+            "created_at": now,
+            "expires_at": now + dt.timedelta(seconds=ttl_seconds),
+        },
+    )
     # Old states are swept here rather than by a job (logins are frequent enough), on
     # about one login in fifty so the sweep's cost is spread thin.
     if secrets.randbelow(50) == 0:
-        session.execute(
-            delete(LoginState).where(LoginState.expires_at < now - dt.timedelta(hours=1))
-        )
-    return row
+        connection.execute(_SWEEP_STATES, {"before": now - dt.timedelta(hours=1)})
+    return issued
 
 
-def find_login_state(session: Session, state: str) -> LoginState:
-    row = session.get(LoginState, state)
+@dataclass(frozen=True)
+class StoredState:
+    """A login state as the launch reads it (not its login parameters)."""
+
+    state: str
+    nonce: str
+    registration_id: int
+    login_deployment_id: str | None
+    expires_at: dt.datetime
+
+
+_states = cast(Table, LoginState.__table__)
+_FIND_STATE = select(
+    _states.c.state,
+    _states.c.nonce,
+    _states.c.registration_id,
+    _states.c.login_deployment_id,
+    _states.c.expires_at,
+).where(_states.c.state == bindparam("state"))
+
+
+def find_login_state(session: Session, state: str) -> StoredState:
+    row = session.connection().execute(_FIND_STATE, {"state": state}).first()
     if row is None:
         raise StateMissing("unknown state")
-    return row
+    return StoredState(*row)
 
 
-def consume_login_state(session: Session, row: LoginState, nonce: str) -> None:
+def consume_login_state(session: Session, row: StoredState, nonce: str) -> None:
     """Use the state and its nonce up, or refuse the launch."""
     if row.nonce != nonce:
         raise ReplayedLaunch("the id_token's nonce was not issued for this login")
     now = utcnow()
     if row.expires_at < now:
         raise StateMissing("the login state expired")
-    result = session.execute(
-        update(LoginState)
-        .where(LoginState.state == row.state, LoginState.consumed_at.is_(None))
-        .values(consumed_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    result = session.connection().execute(_CONSUME_STATE, {"consumed_state": row.state, "now": now})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ReplayedLaunch("this state and nonce were already used")
     # Commit now: the consumption must hold even if a later step of the launch fails,

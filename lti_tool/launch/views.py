@@ -12,7 +12,7 @@ from pylti1p3.contrib.flask import FlaskRequest
 from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool.extensions import db, services
-from lti_tool.home.landing import landing_url
+from lti_tool.home.landing import Arrival, landing_url
 from lti_tool.launch.login import ToolOIDCLogin, check_parameter_sizes
 from lti_tool.launch.service import AskPlatformStorage
 from lti_tool.limits import Limit, check
@@ -51,6 +51,9 @@ def login() -> BaseResponse:
         secret_key=settings.secret_key,
         state_ttl_seconds=settings.login_state_ttl_seconds,
     )
+    # The new state is written: end the write transaction before building the answer
+    # (on SQLite it holds the one write lock every other login and launch waits for).
+    db().commit()
     response: BaseResponse
     if begun.storage_target:
         # Store the state's proof in the platform's frame first (LTI Client Side
@@ -127,7 +130,16 @@ def launch() -> BaseResponse | str:
             new_window_url=outcome.new_window_url,
         )
     # Straight to the page the learner (or instructor) should see: one redirect, not three.
-    response = redirect(landing_url(db(), outcome.context), code=303)
+    recorded = outcome.launch
+    arrival = Arrival(
+        token=outcome.token,
+        launch_id=recorded.id,
+        role=recorded.role,
+        message_type=recorded.message_type,
+        user_id=recorded.user_id,
+        activity_slug=recorded.activity_slug,
+    )
+    response = redirect(landing_url(db(), arrival), code=303)
     # The state is spent: drop its cookies so repeated launches do not pile them up.
     for name in (STATE_COOKIE_PREFIX + state, STATE_COOKIE_PREFIX + state + "-plain"):
         if name in request.cookies:

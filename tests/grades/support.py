@@ -172,8 +172,8 @@ class Lms:
                 session, registration, claims[protocol.CLAIM_DEPLOYMENT_ID]
             )
             launch = record_launch(session, registration, deployment, claims, 3600)
-            assert launch.resource_link is not None
-            pk = launch.resource_link.id
+            assert launch.resource_link_pk is not None
+            pk = launch.resource_link_pk
         self._links[(flavour, title)] = pk
         return pk
 
