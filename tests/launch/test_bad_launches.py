@@ -128,6 +128,25 @@ def test_malformed_token_is_refused(canvas: SandboxDriver, tool_services: ToolSe
     assert _last_failure(tool_services).code == "malformed_request"
 
 
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda token: token + ".extra",  # four segments
+        lambda token: token.rsplit(".", 1)[0],  # no signature segment
+        lambda token: token.replace(".", ".!", 1),  # a character outside base64url
+        lambda token: "W10." + token.split(".", 1)[1],  # a header that is a JSON array
+        lambda token: token.split(".", 1)[0] + ".bm90IGpzb24." + token.rsplit(".", 1)[1],
+    ],
+    ids=["four-segments", "two-segments", "not-base64url", "header-not-object", "body-not-json"],
+)
+def test_a_token_that_is_not_a_compact_jwt_is_refused_before_any_key_is_looked_up(
+    canvas: SandboxDriver, tool_services: ToolServices, mangle: Callable[[str], str]
+) -> None:
+    response = _refused(canvas, tool_services, mangle)
+    assert response.status_code == 400
+    assert _last_failure(tool_services).code == "malformed_request"
+
+
 def test_replayed_launch_is_refused(canvas: SandboxDriver, tool_services: ToolServices) -> None:
     session = requests.Session()
     form = canvas.launch_form(session, "learner08")
