@@ -57,9 +57,11 @@ def prepare(settings: Settings) -> None:
 
 def run_dev(settings: Settings, *, host: str, port: int, sandbox_port: int) -> None:
     from lti_tool import create_app
+    from lti_tool.warm import warm_up
 
     prepare(settings)
     app = create_app(settings)
+    warm_up(app)
     if settings.sandbox_enabled:
         from lti_tool.sandbox_link import start_sandbox
 

@@ -84,8 +84,10 @@ _UPSERTS: dict[str, Any] = {}
 _SWEEP = delete(RateCounter).where(RateCounter.expires_at < bindparam("now"))
 
 
-def hit(factory: sessionmaker[Session], limit: Limit, key: str, now: float | None = None) -> int:
-    """Count one hit; return 0 when it is within the limit, else the seconds to wait."""
+def count(session: Session, limit: Limit, key: str, now: float | None = None) -> int:
+    """Count one hit in the session's transaction, which the caller commits (with the
+    write the hit is for, in one transaction); 0 when within the limit, else the seconds
+    to wait."""
     now = time.time() if now is None else now
     window = limit.window(now)
     values = {
@@ -94,13 +96,18 @@ def hit(factory: sessionmaker[Session], limit: Limit, key: str, now: float | Non
         "window": window,
         "expires_at": (window + 1) * limit.seconds,
     }
-    with factory.begin() as session:
-        connection = session.connection()
-        hits = connection.scalar(_upsert_statement(connection.dialect.name), values) or 0
-        if hits == 1:
-            # A new window for this key: sweep the expired rows of every scope now and then.
-            connection.execute(_SWEEP, {"now": int(now)})
+    connection = session.connection()
+    hits = connection.scalar(_upsert_statement(connection.dialect.name), values) or 0
+    if hits == 1:
+        # A new window for this key: sweep the expired rows of every scope now and then.
+        connection.execute(_SWEEP, {"now": int(now)})
     return 0 if hits <= limit.count else limit.retry_after(now)
+
+
+def hit(factory: sessionmaker[Session], limit: Limit, key: str, now: float | None = None) -> int:
+    """:func:`count` in a transaction of its own, committed at once."""
+    with factory.begin() as session:
+        return count(session, limit, key, now)
 
 
 def check(factory: sessionmaker[Session], limit: Limit, key: str, what: str) -> None:

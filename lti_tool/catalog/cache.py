@@ -54,6 +54,10 @@ class ActivityCache:
         with self._lock:
             self._activities.clear()
 
+    def __contains__(self, content_hash: object) -> bool:
+        with self._lock:
+            return content_hash in self._activities
+
 
 def _build(version: ActivityVersion) -> Activity:
     files = {path: text.encode("utf-8") for path, text in version.files.items()}
@@ -67,6 +71,16 @@ def _build(version: ActivityVersion) -> Activity:
 
 
 _cache = ActivityCache()
+
+
+def is_built(content_hash: str) -> bool:
+    """Whether this process already holds the activity with this content hash."""
+    return content_hash in _cache
+
+
+def forget_built() -> None:
+    """Drop every built activity (the next page of each rebuilds it)."""
+    _cache.clear()
 
 
 def activity_for_version(version: ActivityVersion) -> Activity:

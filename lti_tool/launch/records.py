@@ -239,13 +239,15 @@ def _upsert_resource_link(
     return int(link.id), wanted.get("activity_slug", link.activity_slug)
 
 
-def record_launch(
+def prepare_launch(
     session: Session,
     registration: Registration,
     deployment_pk: int,
     claims: dict[str, Any],
     ttl_seconds: int,
-) -> RecordedLaunch:
+) -> tuple[RecordedLaunch, dict[str, Any]]:
+    """Record the launch's user, course and link; return the launch and its row, which
+    :func:`insert_launch` writes (last, so a write transaction stays short)."""
     user_id = _upsert_user(session, registration.issuer, claims)
     context_pk = _upsert_context(session, registration, claims.get(protocol.CLAIM_CONTEXT))
     warnings: list[str] = []
@@ -263,22 +265,36 @@ def record_launch(
         message_type=claims[protocol.CLAIM_MESSAGE_TYPE],
         role=protocol.classify_roles(roles),
     )
-    session.connection().execute(
-        _INSERT_LAUNCH,
-        {
-            "id": recorded.id,
-            "registration_id": registration.id,
-            "deployment_pk": deployment_pk,
-            "user_id": user_id,
-            "context_pk": context_pk,
-            "resource_link_pk": recorded.resource_link_pk,
-            "message_type": recorded.message_type,
-            "role": recorded.role,
-            "roles": roles,
-            "claims": claims,
-            "warnings": warnings,
-            "created_at": now,
-            "expires_at": now + dt.timedelta(seconds=ttl_seconds),
-        },
-    )
+    row = {
+        "id": recorded.id,
+        "registration_id": registration.id,
+        "deployment_pk": deployment_pk,
+        "user_id": user_id,
+        "context_pk": context_pk,
+        "resource_link_pk": recorded.resource_link_pk,
+        "message_type": recorded.message_type,
+        "role": recorded.role,
+        "roles": roles,
+        "claims": claims,
+        "warnings": warnings,
+        "created_at": now,
+        "expires_at": now + dt.timedelta(seconds=ttl_seconds),
+    }
+    return recorded, row
+
+
+def insert_launch(session: Session, row: dict[str, Any]) -> None:
+    session.connection().execute(_INSERT_LAUNCH, row)
+
+
+def record_launch(
+    session: Session,
+    registration: Registration,
+    deployment_pk: int,
+    claims: dict[str, Any],
+    ttl_seconds: int,
+) -> RecordedLaunch:
+    """The launch and its rows, recorded in the session's transaction."""
+    recorded, row = prepare_launch(session, registration, deployment_pk, claims, ttl_seconds)
+    insert_launch(session, row)
     return recorded

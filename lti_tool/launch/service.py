@@ -3,9 +3,10 @@ first page, without Flask (the view reads the request and writes the response).
 
 1. A state whose browser proof did not come back (third-party cookies blocked) is answered
    with the platform's postMessage storage, when the login used it.
-2. The id_token is validated strictly (``validation``), the state and nonce used up.
+2. The id_token is validated strictly (``validation``).
 3. The deployment is resolved (an unknown one is recorded for the admin to approve).
-4. The launch is recorded and a launch token issued for the pages that follow.
+4. The launch is recorded, in the transaction that uses its state and nonce up (a refused
+   launch uses them up alone), and a launch token issued for the pages that follow.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool import protocol
 from lti_tool.launch.context import LaunchTokens
-from lti_tool.launch.errors import LaunchError, StateMissing
+from lti_tool.launch.errors import LaunchError, StateMissing, UnknownDeployment
 from lti_tool.launch.login import storage_value
 from lti_tool.launch.records import (
     RecordedLaunch,
-    record_launch,
+    insert_launch,
+    prepare_launch,
     record_pending_deployment,
     resolve_deployment,
 )
+from lti_tool.launch.storage import use_up
 from lti_tool.launch.validation import LaunchValidator
 from lti_tool.models import LoginState, Registration
 
@@ -96,21 +99,27 @@ class LaunchService:
             raise
         registration = validated.registration
         claims = validated.claims
+        state = validated.login_state.state
         deployment_id = claims[protocol.CLAIM_DEPLOYMENT_ID]
         try:
             deployment_pk = resolve_deployment(session, registration, deployment_id)
-        except LaunchError:
+            launch, row = prepare_launch(
+                session, registration, deployment_pk, claims, self.tokens.ttl_seconds
+            )
+        except LaunchError as refused:
             session.rollback()
-            # Kept although the launch is refused: the admin approves it from the console.
-            with self.session_factory.begin() as pending:
-                record_pending_deployment(pending, pending.merge(registration), deployment_id)
+            with self.session_factory.begin() as apart:
+                # A refused launch uses its state up all the same; an unknown deployment
+                # is kept for the admin to approve from the console.
+                use_up(apart, state)
+                if isinstance(refused, UnknownDeployment):
+                    record_pending_deployment(apart, registration, deployment_id)
             raise
-        launch = record_launch(
-            session, registration, deployment_pk, claims, self.tokens.ttl_seconds
-        )
-        # Committed at once: on SQLite a write transaction holds the database's one write
-        # lock until it ends, and every other launch waits for it (the landing page is
-        # chosen afterwards, by reads only).
+        # The state used up with the launch it admits, in one short write transaction
+        # committed at once: on SQLite it holds the database's one write lock, which every
+        # other login and launch waits for (the landing page is chosen afterwards, by reads).
+        use_up(session, state)
+        insert_launch(session, row)
         session.commit()
         return Launched(launch, self.tokens.issue(launch.id))
 

@@ -88,6 +88,7 @@ class StoredState:
     registration_id: int
     login_deployment_id: str | None
     expires_at: dt.datetime
+    consumed_at: dt.datetime | None
 
 
 _states = cast(Table, LoginState.__table__)
@@ -97,6 +98,7 @@ _FIND_STATE = select(
     _states.c.registration_id,
     _states.c.login_deployment_id,
     _states.c.expires_at,
+    _states.c.consumed_at,
 ).where(_states.c.state == bindparam("state"))
 
 
@@ -107,16 +109,26 @@ def find_login_state(session: Session, state: str) -> StoredState:
     return StoredState(*row)
 
 
-def consume_login_state(session: Session, row: StoredState, nonce: str) -> None:
-    """Use the state and its nonce up, or refuse the launch."""
+def check_unused(row: StoredState, nonce: str) -> None:
+    """Refuse a state that cannot be used: another login's nonce, expired, or used already.
+
+    Read from the row, so a replay is refused before any work; what guarantees single
+    use against a concurrent post of the same launch is :func:`use_up`.
+    """
     if row.nonce != nonce:
         raise ReplayedLaunch("the id_token's nonce was not issued for this login")
-    now = utcnow()
-    if row.expires_at < now:
+    if row.expires_at < utcnow():
         raise StateMissing("the login state expired")
-    result = session.connection().execute(_CONSUME_STATE, {"consumed_state": row.state, "now": now})
+    if row.consumed_at is not None:
+        raise ReplayedLaunch("this state and nonce were already used")
+
+
+def use_up(session: Session, state: str) -> None:
+    """Mark the state used, in the session's transaction (the caller commits it with the
+    launch it admits, or alone for a refused one). Of two concurrent posts of one launch
+    only one updates the row; the other is refused as a replay."""
+    result = session.connection().execute(
+        _CONSUME_STATE, {"consumed_state": state, "now": utcnow()}
+    )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ReplayedLaunch("this state and nonce were already used")
-    # Commit now: the consumption must hold even if a later step of the launch fails,
-    # and a concurrent replay must see it.
-    session.commit()

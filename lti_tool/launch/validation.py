@@ -34,6 +34,7 @@ from lti_tool.launch.errors import (
     DeploymentMismatch,
     InvalidClaims,
     InvalidSignature,
+    LaunchError,
     MalformedRequest,
     StateMissing,
     TokenExpired,
@@ -41,7 +42,7 @@ from lti_tool.launch.errors import (
     WrongMessageType,
 )
 from lti_tool.launch.platform_keys import PlatformKeyCache
-from lti_tool.launch.storage import StoredState, consume_login_state, find_login_state
+from lti_tool.launch.storage import StoredState, check_unused, find_login_state, use_up
 from lti_tool.launch.tool_conf import DatabaseToolConf
 from lti_tool.models import Registration
 
@@ -90,9 +91,16 @@ class LaunchValidator:
             raise UnknownRegistration("the login and the launch name different registrations")
         if not state_bound:
             raise StateMissing("the state cookie is missing")
-        consume_login_state(session, login_state, str(body.get("nonce", "")))
-        check_deployment_matches_login(login_state, body)
-        self.check_message(body)
+        check_unused(login_state, str(body.get("nonce", "")))
+        try:
+            check_deployment_matches_login(login_state, body)
+            self.check_message(body)
+        except LaunchError:
+            # Signed for this login and bound to this browser, but refused: used up all the
+            # same (committed alone: nothing else is written yet).
+            use_up(session, login_state.state)
+            session.commit()
+            raise
         return ValidatedLaunch(body, row, login_state)
 
     # -- steps -------------------------------------------------------------------

@@ -13,9 +13,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool.extensions import db, services
 from lti_tool.home.landing import Arrival, landing_url
+from lti_tool.launch.errors import LaunchError
 from lti_tool.launch.login import ToolOIDCLogin, check_parameter_sizes
 from lti_tool.launch.service import AskPlatformStorage
-from lti_tool.limits import Limit, check
+from lti_tool.limits import Limit, RateLimited, check, count, hit
 
 bp = Blueprint("launch", __name__)
 
@@ -38,21 +39,32 @@ def jwks() -> Response:
 @bp.route("/lti/login", methods=["GET", "POST"])
 def login() -> BaseResponse:
     settings = services().settings
-    # Unauthenticated and each one writes a login state: counted per client address first.
+    values = {key: str(value) for key, value in request.values.items()}
+    # Unauthenticated, and each one writes a login state: counted per client address. The
+    # count is written with the state, in one short write transaction (on SQLite every
+    # other login and launch waits for its lock); a refused login is counted on its own.
     limit = Limit("lti-login", settings.login_rate_per_minute, 60)
-    check(services().session_factory, limit, request.remote_addr or "", "sign-in requests")
-    check_parameter_sizes({key: str(value) for key, value in request.values.items()})
-    oidc = ToolOIDCLogin(_flask_request(), services().tool_conf)
-    begun = oidc.begin(
-        db(),
-        {key: str(value) for key, value in request.values.items()},
-        launch_url=settings.base_url + "/lti/launch",
-        tool_origin=settings.base_url,
-        secret_key=settings.secret_key,
-        state_ttl_seconds=settings.login_state_ttl_seconds,
-    )
-    # The new state is written: end the write transaction before building the answer
-    # (on SQLite it holds the one write lock every other login and launch waits for).
+    address = request.remote_addr or ""
+    try:
+        check_parameter_sizes(values)
+        oidc = ToolOIDCLogin(_flask_request(), services().tool_conf)
+        begun = oidc.begin(
+            db(),
+            values,
+            launch_url=settings.base_url + "/lti/launch",
+            tool_origin=settings.base_url,
+            secret_key=settings.secret_key,
+            state_ttl_seconds=settings.login_state_ttl_seconds,
+        )
+        wait = count(db(), limit, address)
+    except LaunchError:
+        db().rollback()
+        check(services().session_factory, limit, address, "sign-in requests")
+        raise
+    if wait:
+        db().rollback()  # no state for a login over the limit; the hit is counted alone
+        hit(services().session_factory, limit, address)
+        raise RateLimited(limit, wait, "sign-in requests")
     db().commit()
     response: BaseResponse
     if begun.storage_target:

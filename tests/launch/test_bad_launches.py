@@ -263,6 +263,68 @@ def test_unregistered_deployment_is_refused_and_recorded_as_pending(
     assert _last_failure(tool_services).code == "deployment_pending"
 
 
+def test_a_launch_refused_after_its_signature_was_checked_uses_its_state_up(
+    canvas: SandboxDriver,
+) -> None:
+    """The state is used up by the refused post too: the login's genuine token, posted
+    after a refused one, is a replay (a captured token cannot be tried again)."""
+    session = requests.Session()
+    form = canvas.launch_form(session, "learner12")
+    cookies = session.cookies.get_dict()
+    changes = {protocol.CLAIM_MESSAGE_TYPE: "LtiSubmissionReviewRequest"}
+    forged = dict(form.fields)
+    forged["id_token"] = canvas.forge(form.fields["id_token"], "resigned", changes=changes)
+    refused = requests.post(
+        form.action, data=forged, cookies=cookies, timeout=10, allow_redirects=False
+    )
+    assert refused.status_code == 400
+    genuine = requests.post(
+        form.action, data=form.fields, cookies=cookies, timeout=10, allow_redirects=False
+    )
+    assert genuine.status_code == 409
+
+
+def test_a_launch_refused_for_its_deployment_cannot_be_replayed_once_the_deployment_is_approved(
+    sandbox: Sandbox, tool: Served, tool_services: ToolServices
+) -> None:
+    from lti_tool.registration.platforms import add_platform
+    from lti_tool.sandbox import register_tool
+
+    other = register_tool(sandbox.app, "moodle", tool_base_url=tool.base_url, primary=False)
+    driver = sandbox.driver("moodle", client_id=other.client_id)
+    details = driver.platform_registration()
+    with tool_services.session_factory.begin() as session:
+        add_platform(
+            session,
+            issuer=details["issuer"],
+            client_id=details["client_id"],
+            auth_login_url=details["auth_login_url"],
+            auth_token_url=details["auth_token_url"],
+            key_set_url=details["key_set_url"],
+        )
+    browser = requests.Session()
+    form = driver.launch_form(browser, "learner13")
+    cookies = browser.cookies.get_dict()
+    first = requests.post(
+        form.action, data=form.fields, cookies=cookies, timeout=10, allow_redirects=False
+    )
+    assert first.status_code == 403
+    with tool_services.session_factory.begin() as session:
+        pending = session.scalars(
+            select(Deployment)
+            .where(Deployment.deployment_id == details["deployment_ids"][0])
+            .join(Deployment.registration)
+            .where(Deployment.registration.has(client_id=details["client_id"]))
+        ).all()
+        assert [row.status for row in pending] == [DeploymentStatus.PENDING]
+        pending[0].status = DeploymentStatus.ACTIVE  # the admin approves it
+    again = requests.post(
+        form.action, data=form.fields, cookies=cookies, timeout=10, allow_redirects=False
+    )
+    assert again.status_code == 409
+    assert _last_failure(tool_services).code == "replayed_launch"
+
+
 def test_concurrent_posts_of_one_launch_succeed_once(canvas: SandboxDriver) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

@@ -129,6 +129,44 @@ def test_a_flood_of_junk_logins_from_one_address_is_cut_off_with_429(
     assert _junk_login(client_from(another), limited_tool, marker).status_code == 403
 
 
+def test_a_flood_of_genuine_logins_stores_a_state_for_those_within_the_limit_only(
+    limited_tool: Served, from_address: str
+) -> None:
+    from lti_tool.registration.platforms import add_platform
+
+    client, marker = client_from(from_address), unique("flood-")
+    issuer = f"https://{marker}.example"
+    with _services(limited_tool).session_factory.begin() as session:
+        add_platform(
+            session,
+            issuer=issuer,
+            client_id=marker,
+            auth_login_url=issuer + "/auth",
+            auth_token_url=issuer + "/token",
+            key_set_url=issuer + "/jwks",
+        )
+    _well_inside_a_window(60)
+    states_before = _count(limited_tool, LoginState)
+
+    statuses = [
+        client.get(
+            limited_tool.base_url + "/lti/login",
+            params={
+                "iss": issuer,
+                "login_hint": "x",
+                "target_link_uri": limited_tool.base_url + "/lti/launch",
+                "client_id": marker,
+            },
+            timeout=10,
+            allow_redirects=False,
+        ).status_code
+        for _ in range(2 * LOGINS_PER_MINUTE)
+    ]
+
+    assert statuses == [302] * LOGINS_PER_MINUTE + [429] * LOGINS_PER_MINUTE
+    assert _count(limited_tool, LoginState) == states_before + LOGINS_PER_MINUTE
+
+
 def test_refused_launches_are_kept_to_a_bounded_number(capped_tool: Served) -> None:
     marker = unique("capped-")
     client = client_from("127.0.0.1")
