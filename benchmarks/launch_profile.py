@@ -43,6 +43,7 @@ from launch import OUR_MARKER, HttpClient, Target, database_label, launch_once, 
 from lti_tool.sandbox import platform_registration  # noqa: E402
 
 TOOL_URL = "http://127.0.0.1:5999"  # never listened on: requests go through the test client
+PEER_URL = "http://127.0.0.1:5998"  # the same, for the PEER tool (--peer)
 USERS = 10
 
 
@@ -136,8 +137,9 @@ def step_name(method: str, path: str) -> str:
 class _InProcess(HttpClient):
     """``launch.py``'s client over the Flask test client, measuring each request."""
 
-    def __init__(self, app: Any, counters: _Counters) -> None:
-        self.netloc = TOOL_URL.split("//", 1)[1]
+    def __init__(self, app: Any, counters: _Counters, base_url: str = TOOL_URL) -> None:
+        self.base_url = base_url
+        self.netloc = base_url.split("//", 1)[1]
         self.cookies = {}
         self.client = app.test_client(use_cookies=False)
         self.counters = counters
@@ -162,7 +164,7 @@ class _InProcess(HttpClient):
         if profile is not None:
             profile.enable()
         response = self.client.open(
-            path, method=method, data=body, headers=headers, base_url=TOOL_URL
+            path, method=method, data=body, headers=headers, base_url=self.base_url
         )
         content = response.get_data()
         if profile is not None:
@@ -245,6 +247,32 @@ def _print_top(
         )
 
 
+def _time_peer(root: Path, side: Any, key: Any, counters: _Counters, launches: int) -> None:
+    """The PEER tool of ``launch.py`` in this process, driven by the same client."""
+    import json
+
+    from launch import PEER_MARKER, peer_config
+    from peer_tool import create_app as create_peer_app
+
+    from lti_tool.sandbox import register_tool
+
+    registered = register_tool(
+        side.sandbox_app, "canvas", tool_base_url=PEER_URL, name="PEER tool", primary=False
+    )
+    platform = platform_registration(side.sandbox_app, "canvas", registered.client_id)
+    peer_app = create_peer_app(json.loads(peer_config(root, platform).read_text()))
+    target = Target("peer", PEER_URL, platform, PEER_MARKER)
+    _run(_InProcess(peer_app, counters, PEER_URL), target, key, side.kid, max(USERS, 20))
+    timed = _InProcess(peer_app, counters, PEER_URL)
+    _run(timed, target, key, side.kid, launches)
+    print(f"\nPEER tool in-process, same client, {launches} launches; mean ms per request")
+    for name in timed.order:
+        figures = timed.figures[name]
+        print(f"{name:<34} {figures.seconds * 1000 / figures.requests:>6.2f}")
+    whole = sum(f.seconds for f in timed.figures.values()) * 1000 / launches
+    print(f"{'whole launch (server side)':<34} {whole:>6.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--launches", type=int, default=50, help="launches per pass")
@@ -252,6 +280,9 @@ def main() -> None:
     parser.add_argument("--all-steps", action="store_true", help="cProfile every hop too")
     parser.add_argument("--database-url", default="")
     parser.add_argument("--by-own", action="store_true", help="rank functions by own time")
+    parser.add_argument(
+        "--peer", action="store_true", help="also time the PEER tool in-process, same client"
+    )
     options = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="lti-profile-"))
@@ -297,6 +328,9 @@ def main() -> None:
         "(Flask, ORM, JWT, our code). The login's redirect goes to the platform; the others\n"
         "are the tool's own."
     )
+
+    if options.peer:
+        _time_peer(root, side, key, counters, options.launches)
 
     profiled = _InProcess(side.tool_app, counters)
     profiled.profiles = {}

@@ -22,6 +22,7 @@ from lti_tool.journey import attempts, events, navigation, present, steps
 from lti_tool.journey.activity_choice import NotInCatalog, choose_activity
 from lti_tool.journey.answers import evaluation_answers
 from lti_tool.journey.errors import AttemptClosed, AttemptNotFound, register_error_handler
+from lti_tool.journey.front_matter import front_matter
 from lti_tool.journey.printable import printable_pdf
 from lti_tool.journey.state import POSTTEST, PRETEST, Journey, open_journey
 from lti_tool.launch.pages import current_launch, launch_blueprint
@@ -101,7 +102,12 @@ def choose() -> Response | str:
 @bp.get("/overview")
 def overview() -> str:
     journey = _journey()
-    return _render("journey/overview.html", journey, Step.OVERVIEW)
+    return _render(
+        "journey/overview.html",
+        journey,
+        Step.OVERVIEW,
+        front_matter=front_matter(journey.activity),
+    )
 
 
 @bp.post("/overview")

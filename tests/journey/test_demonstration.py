@@ -55,6 +55,9 @@ def test_the_printable_version_carries_the_notice(
 
 def test_a_signed_off_version_shows_no_notice(launch: LaunchFactory) -> None:
     tab = launch()
+    # Seen once before the sign-off: the overview's front matter, rendered once per version
+    # and kept, must not keep saying "demonstration" afterwards.
+    assert "Who wrote this activity (demonstration)" in tab.get("/").text
     with tab.tool.services.session_factory.begin() as session:
         sign_off_version(session, "mini-activity", "Dr. Rita Reviewer", date(2026, 5, 1))
 
@@ -62,3 +65,4 @@ def test_a_signed_off_version_shows_no_notice(launch: LaunchFactory) -> None:
 
     assert NOTICE not in overview.text
     assert "Who wrote this activity" in overview.text
+    assert "(demonstration)" not in overview.text
