@@ -5,14 +5,16 @@ first page, without Flask (the view reads the request and writes the response).
    with the platform's postMessage storage, when the login used it.
 2. The id_token is validated strictly (``validation``).
 3. The deployment is resolved (an unknown one is recorded for the admin to approve).
-4. The launch is recorded, in the transaction that uses its state and nonce up (a refused
-   launch uses them up alone), and a launch token issued for the pages that follow.
+4. The launch's user, course and link are recorded and a launch token issued for the pages
+   that follow; the caller chooses the landing page, then ``admit`` writes the launch in the
+   transaction that uses its state and nonce up (a refused launch uses them up alone).
 """
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,8 +48,13 @@ class AskPlatformStorage:
 
 @dataclass(frozen=True)
 class Launched:
+    """A validated launch whose user, course and link are recorded; ``admit`` writes the
+    launch itself (the token names it) and uses its state up."""
+
     launch: RecordedLaunch
     token: str
+    state: str
+    row: dict[str, Any]
 
 
 class LaunchService:
@@ -115,13 +122,18 @@ class LaunchService:
                 if isinstance(refused, UnknownDeployment):
                     record_pending_deployment(apart, registration, deployment_id)
             raise
-        # The state used up with the launch it admits, in one short write transaction
-        # committed at once: on SQLite it holds the database's one write lock, which every
-        # other login and launch waits for (the landing page is chosen afterwards, by reads).
-        use_up(session, state)
-        insert_launch(session, row)
+        return Launched(launch, self.tokens.issue(launch.id), state, row)
+
+    @staticmethod
+    def admit(session: Session, launched: Launched) -> None:
+        """Use the state up and write the launch, and commit: last, after every read of the
+        request (choosing the landing page included), so the write transaction is short (on
+        SQLite it holds the database's one write lock, which every login and launch waits
+        for) and the whole launch is one transaction (one round trip each for BEGIN and
+        COMMIT on PostgreSQL)."""
+        use_up(session, launched.state)
+        insert_launch(session, launched.row)
         session.commit()
-        return Launched(launch, self.tokens.issue(launch.id))
 
     def _storage_proof_ok(self, state: str, proof: str) -> bool:
         expected = storage_value(self.secret_key, state)

@@ -151,7 +151,9 @@ def launch() -> BaseResponse | str:
         user_id=recorded.user_id,
         activity_slug=recorded.activity_slug,
     )
-    response = redirect(landing_url(db(), arrival), code=303)
+    landing = landing_url(db(), arrival)
+    services().launches.admit(db(), outcome)
+    response = redirect(landing, code=303)
     # The state is spent: drop its cookies so repeated launches do not pile them up.
     for name in (STATE_COOKIE_PREFIX + state, STATE_COOKIE_PREFIX + state + "-plain"):
         if name in request.cookies:
