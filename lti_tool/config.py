@@ -79,6 +79,10 @@ class Settings:
     # Run the grade outbox dispatcher inside the web process (embedded default); production
     # runs `lti-tool worker` instead.
     inline_grade_worker: bool = True
+    # Web processes render a specimen certificate as they start, so the first credit claim
+    # each one serves does not wait about 0.8 s for WeasyPrint and its fonts (it costs about
+    # 35 MiB per process; activities and templates are readied whatever this says).
+    warm_certificates: bool = True
     # Request threads of `lti-tool serve` (waitress). Under gunicorn, set it to --threads.
     server_threads: int = 8
     # The provider's time zone (IANA name): learners' pages show times in the learner's zone
@@ -174,6 +178,7 @@ class Settings:
             inline_grade_worker=_env_bool(
                 "LTI_TOOL_INLINE_GRADE_WORKER", default.inline_grade_worker
             ),
+            warm_certificates=_env_bool("LTI_TOOL_WARM_CERTIFICATES", default.warm_certificates),
             server_threads=_env_int("LTI_TOOL_SERVER_THREADS", default.server_threads),
             timezone=_env("LTI_TOOL_TIMEZONE", default.timezone),
             database_pool_size=_env_int("LTI_TOOL_DATABASE_POOL_SIZE", default.database_pool_size),

@@ -1,10 +1,11 @@
 """Readying a web process before its first request.
 
 A new process builds each activity from its stored files (YAML, validation, every
-section's Markdown: about 0.7 s for the bundled activity) and compiles each template the
-first time it is used. Left to the first requests, that cost lands on a learner's launch,
-once per gunicorn worker after every start: most of a second. Done here, as the process
-starts, before it accepts requests.
+section's Markdown: about 0.7 s for the bundled activity), compiles each template the
+first time it is used, and loads WeasyPrint and its fonts for its first certificate (about
+0.8 s). Left to the first requests, those costs land on a learner's launch and claim, once
+per gunicorn worker after every start. Done here, as the process starts, before it accepts
+requests.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def web_templates(app: Flask) -> list[str]:
 
 
 def warm_up(app: Flask) -> tuple[int, int]:
-    """Build every current activity and compile every template; returns how many of each.
+    """Build every current activity, compile every template and (``warm_certificates``)
+    render a specimen certificate; returns how many activities and templates.
 
     Never stops the process from starting: what fails here is logged, and the page that
     needs it says what is wrong, as it would have without the warm-up.
@@ -66,10 +68,24 @@ def warm_up(app: Flask) -> tuple[int, int]:
             templates += 1
         except TemplateError:
             log.exception("template %s does not compile", name)
+    certificate = services.settings.warm_certificates and _render_specimen()
     log.info(
-        "ready in %.2f s: %d activities built, %d templates compiled",
+        "ready in %.2f s: %d activities built, %d templates compiled, %s",
         time.perf_counter() - started,
         activities,
         templates,
+        "a specimen certificate rendered" if certificate else "no certificate rendered",
     )
     return activities, templates
+
+
+def _render_specimen() -> bool:
+    from lti_tool.certificates.render import render_certificate_pdf
+    from lti_tool.certificates.specimens import physician_credit
+
+    try:
+        render_certificate_pdf(physician_credit())
+    except Exception:
+        log.exception("the specimen certificate did not render; the first claim will say why")
+        return False
+    return True

@@ -20,12 +20,12 @@ from lti_tool.warm import warm_up, web_templates
 from tests.conftest import PROJECT_ROOT, Served, tool_settings_for
 
 
-def _app_on(database_url: str, root: Path) -> Flask:
-    return create_app(tool_settings_for("http://127.0.0.1:9", database_url, root))
+def _app_on(database_url: str, root: Path, **overrides: object) -> Flask:
+    return create_app(tool_settings_for("http://127.0.0.1:9", database_url, root, **overrides))
 
 
 def test_a_starting_worker_builds_every_current_activity_and_compiles_every_template(
-    tool: Served,
+    tool: Served, caplog: pytest.LogCaptureFixture
 ) -> None:
     services = tool.app.extensions["lti_tool"]
     with services.session_factory() as session:
@@ -38,8 +38,10 @@ def test_a_starting_worker_builds_every_current_activity_and_compiles_every_temp
     forget_built()
     assert not any(is_built(content_hash) for content_hash in current)
 
-    activities, templates = warm_up(tool.app)
+    with caplog.at_level(logging.INFO, logger="lti_tool.warm"):
+        activities, templates = warm_up(tool.app)
 
+    assert "a specimen certificate rendered" in caplog.text
     assert activities == len(current)
     assert all(is_built(content_hash) for content_hash in current)
     assert templates == len(web_templates(tool.app))
@@ -74,9 +76,10 @@ def test_a_version_whose_files_no_longer_match_is_logged_and_the_worker_starts(
 def test_a_database_not_yet_migrated_is_logged_and_the_worker_starts(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = _app_on(f"sqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path)
-    with caplog.at_level(logging.ERROR, logger="lti_tool.warm"):
+    app = _app_on(f"sqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path, warm_certificates=False)
+    with caplog.at_level(logging.INFO, logger="lti_tool.warm"):
         activities, templates = warm_up(app)
     app.extensions["lti_tool"].engine.dispose()
     assert activities == 0 and templates > 50
     assert "database unavailable" in caplog.text
+    assert "no certificate rendered" in caplog.text
