@@ -16,6 +16,7 @@ from lti_tool import protocol
 from lti_tool.db import utcnow
 from lti_tool.journey.navigation import landing_page
 from lti_tool.launch.context import LaunchContext
+from lti_tool.launch.records import RecordedLaunch
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,18 @@ class Arrival:
     message_type: str
     user_id: int
     activity_slug: str | None
+
+    @classmethod
+    def recorded(cls, launch: RecordedLaunch, token: str) -> Arrival:
+        """A launch just recorded, before its first page."""
+        return cls(
+            token=token,
+            launch_id=launch.id,
+            role=launch.role,
+            message_type=launch.message_type,
+            user_id=launch.user_id,
+            activity_slug=launch.activity_slug,
+        )
 
     @classmethod
     def of(cls, launch: LaunchContext) -> Arrival:

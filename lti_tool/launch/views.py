@@ -142,16 +142,7 @@ def launch() -> BaseResponse | str:
             new_window_url=outcome.new_window_url,
         )
     # Straight to the page the learner (or instructor) should see: one redirect, not three.
-    recorded = outcome.launch
-    arrival = Arrival(
-        token=outcome.token,
-        launch_id=recorded.id,
-        role=recorded.role,
-        message_type=recorded.message_type,
-        user_id=recorded.user_id,
-        activity_slug=recorded.activity_slug,
-    )
-    landing = landing_url(db(), arrival)
+    landing = landing_url(db(), Arrival.recorded(outcome.launch, outcome.token))
     services().launches.admit(db(), outcome)
     response = redirect(landing, code=303)
     # The state is spent: drop its cookies so repeated launches do not pile them up.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import requests
@@ -229,17 +230,18 @@ def test_login_without_login_hint_is_refused(canvas: SandboxDriver, tool: Served
     assert response.status_code == 400
 
 
-def test_unregistered_deployment_is_refused_and_recorded_as_pending(
-    sandbox: Sandbox, tool: Served, tool_services: ToolServices
-) -> None:
+def _platform_with_an_unknown_deployment(
+    sandbox: Sandbox, tool: Served, services: ToolServices
+) -> tuple[SandboxDriver, dict[str, Any]]:
+    """A sandbox Moodle whose registration the tool knows but whose deployment it does not."""
     from lti_tool.registration.platforms import add_platform
     from lti_tool.sandbox import register_tool
 
     other = register_tool(sandbox.app, "moodle", tool_base_url=tool.base_url, primary=False)
     driver = sandbox.driver("moodle", client_id=other.client_id)
     details = driver.platform_registration()
-    with tool_services.session_factory.begin() as session:
-        add_platform(  # the registration is known, its deployment is not
+    with services.session_factory.begin() as session:
+        add_platform(
             session,
             issuer=details["issuer"],
             client_id=details["client_id"],
@@ -247,6 +249,13 @@ def test_unregistered_deployment_is_refused_and_recorded_as_pending(
             auth_token_url=details["auth_token_url"],
             key_set_url=details["key_set_url"],
         )
+    return driver, details
+
+
+def test_unregistered_deployment_is_refused_and_recorded_as_pending(
+    sandbox: Sandbox, tool: Served, tool_services: ToolServices
+) -> None:
+    driver, details = _platform_with_an_unknown_deployment(sandbox, tool, tool_services)
     response = _refused(driver, tool_services, user="learner10")
     assert response.status_code == 403
     assert _last_failure(tool_services).code == "unknown_deployment"
@@ -287,21 +296,7 @@ def test_a_launch_refused_after_its_signature_was_checked_uses_its_state_up(
 def test_a_launch_refused_for_its_deployment_cannot_be_replayed_once_the_deployment_is_approved(
     sandbox: Sandbox, tool: Served, tool_services: ToolServices
 ) -> None:
-    from lti_tool.registration.platforms import add_platform
-    from lti_tool.sandbox import register_tool
-
-    other = register_tool(sandbox.app, "moodle", tool_base_url=tool.base_url, primary=False)
-    driver = sandbox.driver("moodle", client_id=other.client_id)
-    details = driver.platform_registration()
-    with tool_services.session_factory.begin() as session:
-        add_platform(
-            session,
-            issuer=details["issuer"],
-            client_id=details["client_id"],
-            auth_login_url=details["auth_login_url"],
-            auth_token_url=details["auth_token_url"],
-            key_set_url=details["key_set_url"],
-        )
+    driver, details = _platform_with_an_unknown_deployment(sandbox, tool, tool_services)
     browser = requests.Session()
     form = driver.launch_form(browser, "learner13")
     cookies = browser.cookies.get_dict()
