@@ -12,7 +12,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    MetaData,
+    Row,
+    Select,
+    String,
+    Table,
+    create_engine,
+    event,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
@@ -116,14 +128,33 @@ def find_or_create(
     query = select(model).filter_by(**natural_key)
     found = session.scalar(query)
     if found is None:
-        session.execute(
-            insert_for(session)(model)
-            .values(**natural_key, **(defaults or {}))
-            .on_conflict_do_nothing()
-        )
+        _insert_if_absent(session, model, {**natural_key, **(defaults or {})})
         found = session.scalar(query)
         assert found is not None, f"{model.__name__} {natural_key} vanished after its insert"
     return found
+
+
+def find_or_insert_row(
+    session: Session,
+    table: Table,
+    find: Select[Any],
+    natural_key: dict[str, Any],
+    defaults: dict[str, Any],
+) -> Row[Any]:
+    """:func:`find_or_create` as plain statements, for hot paths: ``find`` (built once,
+    with a bind parameter per key column) returns the row, inserted with ``defaults`` when
+    absent."""
+    connection = session.connection()
+    found = connection.execute(find, natural_key).first()
+    if found is None:
+        _insert_if_absent(session, table, {**natural_key, **defaults})
+        found = connection.execute(find, natural_key).first()
+        assert found is not None, f"{table.name} {natural_key} vanished after its insert"
+    return found
+
+
+def _insert_if_absent(session: Session, target: Any, values: dict[str, Any]) -> None:
+    session.execute(insert_for(session)(target).values(**values).on_conflict_do_nothing())
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, delete, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from lti_tool.db import insert_for
 from lti_tool.models.limits import RateCounter
 
 
@@ -56,13 +55,13 @@ class RateLimited(Exception):
         self.what = what
 
 
-def _upsert_statement(dialect: str) -> Any:
-    """The counter's upsert for this dialect, built once: statement construction and its
-    cache key cost more than running it, and a login pays for it on every request."""
-    found = _UPSERTS.get(dialect)
+def _upsert_statement(session: Session) -> Any:
+    """The counter's upsert for the session's dialect, built once: statement construction
+    and its cache key cost more than running it, and a login pays for it on every request."""
+    insert = insert_for(session)
+    found = _UPSERTS.get(insert)
     if found is None:
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        found = _UPSERTS[dialect] = (
+        found = _UPSERTS[insert] = (
             insert(RateCounter)
             .values(
                 scope=bindparam("scope"),
@@ -80,7 +79,7 @@ def _upsert_statement(dialect: str) -> Any:
     return found
 
 
-_UPSERTS: dict[str, Any] = {}
+_UPSERTS: dict[Any, Any] = {}
 _SWEEP = delete(RateCounter).where(RateCounter.expires_at < bindparam("now"))
 
 
@@ -97,7 +96,7 @@ def count(session: Session, limit: Limit, key: str, now: float | None = None) ->
         "expires_at": (window + 1) * limit.seconds,
     }
     connection = session.connection()
-    hits = connection.scalar(_upsert_statement(connection.dialect.name), values) or 0
+    hits = connection.scalar(_upsert_statement(session), values) or 0
     if hits == 1:
         # A new window for this key: sweep the expired rows of every scope now and then.
         connection.execute(_SWEEP, {"now": int(now)})

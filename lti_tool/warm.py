@@ -15,13 +15,12 @@ import time
 
 from flask import Flask
 from jinja2 import TemplateError
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from lti_tool.catalog import activity_for_version
+from lti_tool.catalog.service import current_versions
 from lti_tool.certificates.templating import TEMPLATES_DIR as CERTIFICATE_TEMPLATES
 from lti_tool.extensions import ToolServices
-from lti_tool.models import ActivityVersion
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +47,7 @@ def warm_up(app: Flask) -> tuple[int, int]:
     activities = 0
     try:
         with services.session_factory() as session:
-            versions = session.scalars(
-                select(ActivityVersion).where(
-                    ActivityVersion.is_current.is_(True), ActivityVersion.retired_at.is_(None)
-                )
-            ).all()
-            for version in versions:
+            for version in current_versions(session):
                 try:
                     activity_for_version(version)
                     activities += 1

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from lti_tool import create_app
 from lti_tool.catalog import load_activities
 from lti_tool.catalog.cache import forget_built, is_built
+from lti_tool.catalog.service import current_versions
 from lti_tool.db import open_database, transaction
 from lti_tool.migrate import upgrade
 from lti_tool.models import ActivityVersion
@@ -29,11 +30,7 @@ def test_a_starting_worker_builds_every_current_activity_and_compiles_every_temp
 ) -> None:
     services = tool.app.extensions["lti_tool"]
     with services.session_factory() as session:
-        current = session.scalars(
-            select(ActivityVersion.content_hash).where(
-                ActivityVersion.is_current.is_(True), ActivityVersion.retired_at.is_(None)
-            )
-        ).all()
+        current = [version.content_hash for version in current_versions(session)]
     assert current
     forget_built()
     assert not any(is_built(content_hash) for content_hash in current)

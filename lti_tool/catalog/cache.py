@@ -2,19 +2,17 @@
 
 Building an ``Activity`` parses YAML, validates it and renders every section's Markdown,
 which is too slow to repeat on every page view. A version's files never change (a changed
-folder is a new version with a new hash), so the content hash is a complete cache key.
-Web servers run views in threads, hence the lock; the build itself runs outside the lock so
-one slow build does not hold up pages of other activities.
+folder is a new version with a new hash), so the content hash is a complete cache key
+(``lti_tool.caching``: bounded, thread-safe, built outside its lock).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import threading
-from collections import OrderedDict
 
 from sqlalchemy import inspect
 
+from lti_tool.caching import BoundedCache
 from lti_tool.course import Activity, activity_from_files
 from lti_tool.course.activity import SignOff
 from lti_tool.models import ActivityVersion
@@ -25,38 +23,6 @@ CACHE_SIZE = 64
 
 class StoredVersionCorrupt(RuntimeError):
     """The files stored for a version no longer hash to the version's content hash."""
-
-
-class ActivityCache:
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self._size = size
-        self._lock = threading.Lock()
-        self._activities: OrderedDict[str, Activity] = OrderedDict()
-
-    def get(self, version: ActivityVersion) -> Activity:
-        key = version.content_hash
-        with self._lock:
-            found = self._activities.get(key)
-            if found is not None:
-                self._activities.move_to_end(key)
-                return found
-        built = _build(version)
-        with self._lock:
-            # Another thread may have built the same version meanwhile; keep the first so
-            # every caller shares one object.
-            kept = self._activities.setdefault(key, built)
-            self._activities.move_to_end(key)
-            while len(self._activities) > self._size:
-                self._activities.popitem(last=False)
-            return kept
-
-    def clear(self) -> None:
-        with self._lock:
-            self._activities.clear()
-
-    def __contains__(self, content_hash: object) -> bool:
-        with self._lock:
-            return content_hash in self._activities
 
 
 def _build(version: ActivityVersion) -> Activity:
@@ -70,7 +36,7 @@ def _build(version: ActivityVersion) -> Activity:
     return activity
 
 
-_cache = ActivityCache()
+_cache: BoundedCache[str, Activity] = BoundedCache(CACHE_SIZE)
 
 
 def is_built(content_hash: str) -> bool:
@@ -87,7 +53,7 @@ def activity_for_version(version: ActivityVersion) -> Activity:
     """The domain ``Activity`` stored in ``version`` (shared, immutable, cached), with the
     version's sign-off when a reviewer has approved it (read each time: it can be added
     after the version was cached)."""
-    activity = _cache.get(version)
+    activity = _cache.get(version.content_hash, lambda: _build(version))
     state = inspect(version)
     # A row detached before its sign-off was ever loaded (e.g. just stored by a load) counts
     # as unsigned: the safe side is the demonstration notice.

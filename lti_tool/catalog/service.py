@@ -255,15 +255,21 @@ def current_version(session: Session, slug: str) -> ActivityVersion | None:
     )
 
 
+def current_versions(session: Session) -> list[ActivityVersion]:
+    """The current, unretired version of every activity."""
+    return list(
+        session.scalars(
+            select(ActivityVersion).where(
+                ActivityVersion.is_current.is_(True), ActivityVersion.retired_at.is_(None)
+            )
+        )
+    )
+
+
 def open_catalog(session: Session, now: datetime) -> list[CatalogEntry]:
     """Current activities that are released and not expired at ``now``, by title."""
     entries = []
-    versions = session.scalars(
-        select(ActivityVersion).where(
-            ActivityVersion.is_current.is_(True), ActivityVersion.retired_at.is_(None)
-        )
-    )
-    for version in versions:
+    for version in current_versions(session):
         activity = activity_for_version(version)
         window = activity_window(activity.meta)
         if window.is_released(now) and not window.is_expired(now):

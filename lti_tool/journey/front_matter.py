@@ -9,12 +9,10 @@ template) and kept per content hash and sign-off, like the activity itself.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from flask import current_app
 from markupsafe import Markup
 
+from lti_tool.caching import BoundedCache
 from lti_tool.course import Activity
 from lti_tool.journey.present import PROFESSION_LABELS, credits, duration, long_date
 
@@ -22,19 +20,16 @@ TEMPLATE = "journey/_front_matter.html"
 # As many as activities are cached (``lti_tool.catalog.cache``).
 KEPT = 64
 
-_rendered: OrderedDict[tuple[str, object], Markup] = OrderedDict()
-_lock = threading.Lock()
+_rendered: BoundedCache[tuple[str, object], Markup] = BoundedCache(KEPT)
 
 
 def front_matter(activity: Activity) -> Markup:
-    key = (activity.content_hash, activity.sign_off)
-    with _lock:
-        found = _rendered.get(key)
-        if found is not None:
-            _rendered.move_to_end(key)
-            return found
+    return _rendered.get((activity.content_hash, activity.sign_off), lambda: _render(activity))
+
+
+def _render(activity: Activity) -> Markup:
     # The app's environment escapes every .html template: what it returns is safe markup.
-    html = Markup(  # noqa: S704
+    return Markup(  # noqa: S704
         current_app.jinja_env.get_template(TEMPLATE).render(
             activity=activity,
             meta=activity.meta,
@@ -44,8 +39,3 @@ def front_matter(activity: Activity) -> Markup:
             profession_label=lambda profession: PROFESSION_LABELS.get(profession, profession),
         )
     )
-    with _lock:
-        _rendered[key] = html
-        while len(_rendered) > KEPT:
-            _rendered.popitem(last=False)
-    return html

@@ -12,11 +12,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, Table, bindparam, insert, select, update
+from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool import protocol
-from lti_tool.db import insert_for, utcnow
+from lti_tool.db import find_or_insert_row, utcnow
 from lti_tool.launch.errors import DeploymentPending, UnknownDeployment
 from lti_tool.models import (
     Context,
@@ -125,25 +125,6 @@ class RecordedLaunch:
     role: str
 
 
-def _find_or_insert(
-    session: Session, table: Table, find: Select[Any], key: dict[str, Any], values: dict[str, Any]
-) -> Row[Any]:
-    """The row with this natural key, inserted with ``values`` when absent.
-
-    Two first launches into one course at once must not both insert: ``ON CONFLICT DO
-    NOTHING`` waits for the other insert and adds nothing; the second read sees the winner.
-    """
-    connection = session.connection()
-    found = connection.execute(find, key).first()
-    if found is None:
-        connection.execute(
-            insert_for(session)(table).values(**key, **values).on_conflict_do_nothing()
-        )
-        found = connection.execute(find, key).first()
-        assert found is not None, f"{table.name} {key} vanished after its insert"
-    return found
-
-
 def _update_changed(session: Session, table: Table, row: Row[Any], wanted: dict[str, Any]) -> None:
     changed = {name: value for name, value in wanted.items() if getattr(row, name) != value}
     if changed:
@@ -159,7 +140,7 @@ def _upsert_user(session: Session, issuer: str, claims: dict[str, Any]) -> int:
         if isinstance(value, str) and value.strip():
             wanted[field] = value.strip()[: 255 if field != "email" else 320]
     key = {"issuer": issuer, "sub": str(claims["sub"])}
-    user = _find_or_insert(session, _users, _FIND_USER, key, wanted)
+    user = find_or_insert_row(session, _users, _FIND_USER, key, wanted)
     _update_changed(session, _users, user, wanted)
     return int(user.id)
 
@@ -172,7 +153,7 @@ def _upsert_context(session: Session, registration: Registration, claim: Any) ->
         "title": str(claim.get("title") or "")[:1024],
     }
     key = {"registration_id": registration.id, "context_id": str(claim["id"])}
-    context = _find_or_insert(session, _contexts, _FIND_CONTEXT, key, wanted)
+    context = find_or_insert_row(session, _contexts, _FIND_CONTEXT, key, wanted)
     _update_changed(session, _contexts, context, wanted)
     return int(context.id)
 
@@ -212,7 +193,7 @@ def _upsert_resource_link(
     if not isinstance(claim, dict) or not claim.get("id"):
         return None
     key = {"registration_id": registration.id, "resource_link_id": str(claim["id"])}
-    link = _find_or_insert(session, _links, _FIND_LINK, key, {"ags_scopes": []})
+    link = find_or_insert_row(session, _links, _FIND_LINK, key, {"ags_scopes": []})
     wanted: dict[str, Any] = {
         "context_pk": context_pk,
         "title": str(claim.get("title") or "")[:1024],
