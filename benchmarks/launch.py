@@ -10,10 +10,10 @@ tool as a second canvas tool (its own client_id, deployment and key pair).
 The same client code drives both, from client processes acting as the platform and the
 learner's browser: GET /lti/login, read state and nonce from the redirect to the platform,
 sign an id_token with the sandbox platform's key, POST it to /lti/launch with the state
-cookies, then follow every redirect (our tool: 303 to the launch's start page, then on to
-the activity) until the first page the learner sees, which must answer 200 with the tool's
-own content (our activity's title; the PEER tool's "launch validated" page). A round trip
-is timed from the login to that page.
+cookies, then follow every redirect (none today: both tools answer the launch with their
+first page, ours with the activity's overview) until the first page the learner sees,
+which must answer 200 with the tool's own content (our activity's title; the PEER tool's
+"launch validated" page). A round trip is timed from the login to that page.
 
 For each concurrency the PEER and our tool are run --repeats times in ABBA order (peer, ours,
 ours, peer, ...) so drift hits both equally; the figures printed are medians over the

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, render_template, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from sqlalchemy import delete, func, select
 
 from lti_tool import csp, protocol
@@ -94,7 +95,19 @@ def _launch_claims() -> dict[str, Any] | None:
     return claims
 
 
+class ConsoleSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, opened only when its cookie was sent: only the admin
+    console keeps one, and launches and their pages (every request an LMS sends) would
+    otherwise build a signing serializer each just to find no cookie."""
+
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def install(app: Flask) -> None:
+    app.session_interface = ConsoleSessions()
     registered_origins = RegisteredOrigins()
     app.jinja_env.globals["csp_nonce"] = csp.nonce
 

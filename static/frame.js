@@ -3,6 +3,13 @@
 // without this script.
 (function () {
   "use strict";
+  // A page sent in answer to the launch's form post names its own address: put it in the
+  // address bar, so reloading or going back fetches the page rather than posting the spent
+  // launch again.
+  var pageUrl = document.querySelector('meta[name="page-url"]');
+  if (pageUrl && window.history && history.replaceState) {
+    try { history.replaceState(null, "", pageUrl.getAttribute("content")); } catch (e) { /* another origin */ }
+  }
   function resize() {
     if (window.parent === window) return;
     // The root element's own height, not scrollHeight: scrollHeight is never less than the

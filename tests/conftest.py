@@ -197,7 +197,7 @@ def moodle(sandbox: Sandbox) -> SandboxDriver:
 def launch(
     driver: SandboxDriver, user: str, role: str | None = None, **options: Any
 ) -> requests.Response:
-    """A real launch through the sandbox, following the tool's redirect to its landing page.
+    """A real launch through the sandbox, to the landing page the launch answers with.
 
     Returns the final response; ``response.url`` is the page under ``/a/<launch_token>/``.
     """

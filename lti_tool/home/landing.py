@@ -1,8 +1,9 @@
 """Where a launch lands: learners on their next page of the activity, instructors on the
 dashboard, deep linking requests on the activity picker.
 
-The launch answers with one redirect straight to that page (not to ``/a/<token>/``, which
-would redirect again): fewer round trips before the learner sees anything.
+The launch answers with that page itself (``launch.views``), not with a redirect to
+``/a/<token>/``, which would redirect again: fewer round trips before the learner sees
+anything.
 """
 
 from __future__ import annotations

@@ -54,11 +54,14 @@ def current_launch() -> LaunchContext:
 
 def template_globals() -> dict[str, Any]:
     launch = getattr(g, "launch", None)
+    # Set when a launch answers with its landing page itself (its address is the page's).
+    page_url = g.get("page_url", "")
     if not launch:
-        return {"launch": NO_LAUNCH, "csrf_token": ""}
+        return {"launch": NO_LAUNCH, "csrf_token": "", "page_url": page_url}
     return {
         "launch": launch,
         "csrf_token": services().tokens.csrf_token(launch.launch.id),
+        "page_url": page_url,
     }
 
 

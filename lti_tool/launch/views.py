@@ -6,8 +6,10 @@ Thin: each view parses the request, calls the launch package, and renders or red
 from __future__ import annotations
 
 import hmac
+from io import BytesIO
+from urllib.parse import unquote_to_bytes, urlsplit
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request
 from pylti1p3.contrib.flask import FlaskRequest
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -141,10 +143,9 @@ def launch() -> BaseResponse | str:
             platform_origin=outcome.platform_origin,
             new_window_url=outcome.new_window_url,
         )
-    # Straight to the page the learner (or instructor) should see: one redirect, not three.
     landing = landing_url(db(), Arrival.recorded(outcome.launch, outcome.token))
     services().launches.admit(db(), outcome)
-    response = redirect(landing, code=303)
+    response = _page_at(landing)
     # The state is spent: drop its cookies so repeated launches do not pile them up.
     for name in (STATE_COOKIE_PREFIX + state, STATE_COOKIE_PREFIX + state + "-plain"):
         if name in request.cookies:
@@ -155,3 +156,29 @@ def launch() -> BaseResponse | str:
                 samesite="None" if name.endswith(state) else None,
             )
     return response
+
+
+def _page_at(url: str) -> BaseResponse:
+    """The page the launch lands on, in the launch's own response: what a GET of ``url``
+    answers, rendered now rather than after a redirect (one round trip fewer before the
+    learner sees anything). The page names its address (``Content-Location``, and a meta
+    element that ``frame.js`` puts in the address bar with ``history.replaceState``), so
+    reloading it is a GET of that page, not a second post of a spent launch."""
+    parts = urlsplit(url)
+    path = parts.path.removeprefix(request.script_root)
+    environ = {
+        **request.environ,
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),  # as WSGI (PEP 3333) has it
+        "QUERY_STRING": parts.query,
+        "CONTENT_LENGTH": "0",
+        "wsgi.input": BytesIO(),
+    }
+    environ.pop("CONTENT_TYPE", None)
+    environ.pop("werkzeug.request", None)
+    g.page_url = url
+    with current_app.request_context(environ):
+        page = current_app.full_dispatch_request()
+    if not 300 <= page.status_code < 400:
+        page.headers["Content-Location"] = url
+    return page

@@ -21,7 +21,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import jwt
 import requests
@@ -261,7 +261,8 @@ class SandboxDriver:
         accept_multiple: bool = True,
         tamper: Callable[[str], str] | None = None,
     ) -> requests.Response:
-        """The whole browser flow; returns the tool's final response to the launch POST.
+        """The whole browser flow; returns the tool's final response to the launch POST,
+        whose ``url`` is the page's address as a browser shows it (its Content-Location).
 
         ``user`` is a username (``learner01``, ``instructor``, ``admin``, ...) or an LTI sub;
         ``role`` is learner / instructor / ta / admin (default: the user's course role).
@@ -280,7 +281,13 @@ class SandboxDriver:
         fields = dict(form.fields)
         if tamper is not None:
             fields["id_token"] = tamper(fields["id_token"])
-        return session.post(form.action, data=fields, timeout=self.timeout)
+        response = session.post(form.action, data=fields, timeout=self.timeout)
+        page_address = response.headers.get("Content-Location")
+        if page_address:
+            # The tool answers the launch with its first page, which names its address; a
+            # browser shows that address once the page's script has put it there.
+            response.url = urljoin(response.url, page_address)
+        return response
 
     # Forged tokens -------------------------------------------------------------------------
     def platform_jwks(self) -> dict[str, Any]:

@@ -50,7 +50,7 @@ def _ours(sandbox: Sandbox, tool: Served) -> Target:
     return Target("ours", tool.base_url, platform_registration(sandbox.app, "canvas"), OUR_MARKER)
 
 
-def test_the_client_reaches_our_activity_page_through_one_redirect(
+def test_the_client_reaches_our_activity_page_in_the_launch_response(
     sandbox: Sandbox, tool: Served
 ) -> None:
     key = sandbox_of(sandbox.app).key
@@ -60,7 +60,7 @@ def test_the_client_reaches_our_activity_page_through_one_redirect(
         HttpClient(target.base_url), target, key.private_key, key.kid, unique("bench-")
     )
 
-    assert redirects == 1
+    assert redirects == 0
 
 
 def test_the_peer_tool_validates_a_launch_and_renders_its_page(

@@ -81,17 +81,29 @@ def _resigned_launch(
     return driver.launch(session, "learner04", tamper=edit)
 
 
-def test_a_launch_redirects_once_straight_to_the_page_to_see(canvas: SandboxDriver) -> None:
-    # Each hop is a round trip before the learner sees anything: the launch's redirect goes
-    # to the page itself, not to /a/<token>/ which would redirect twice more.
+def test_a_launch_answers_with_the_page_to_see_and_names_its_address(
+    canvas: SandboxDriver,
+) -> None:
+    # Each hop is a round trip before the learner sees anything: the launch's own response
+    # is the landing page, and it names the page's address so a reload is a plain GET.
     learner = _resigned_launch(canvas, {"sub": unique("first-time-")})
     instructor = canvas.launch(requests.Session(), "instructor")
 
-    assert learner.status_code == 200
-    assert [hop.status_code for hop in learner.history] == [303]
-    assert re.search(r"/a/[^/]+/activity/overview$", learner.url), learner.url
-    assert [hop.status_code for hop in instructor.history] == [303]
-    assert re.search(r"/a/[^/]+/dashboard/$", instructor.url), instructor.url
+    for response, page in (
+        (learner, r"/a/[^/]+/activity/overview"),
+        (instructor, r"/a/[^/]+/dashboard/"),
+    ):
+        assert response.status_code == 200
+        assert response.history == []
+        assert response.request.url.endswith("/lti/launch")
+        address = response.headers["Content-Location"]
+        assert re.fullmatch(page, address), address
+        assert response.url.endswith(address)  # as the browser's address bar shows it
+        assert f'<meta name="page-url" content="{address}">' in response.text
+        again = requests.get(response.url, timeout=10)
+        assert again.status_code == 200
+        assert "page-url" not in again.text  # a page fetched at its own address
+    assert "Breaking the hold" in learner.text
 
 
 def test_launch_with_several_and_unknown_roles_is_accepted(
@@ -139,8 +151,8 @@ def test_launch_with_no_roles_is_recorded_and_told_the_activity_is_for_enrolled_
 ) -> None:
     # Core §5.3.7 allows an empty roles claim: someone with no role in the course.
     response = _resigned_launch(moodle, {protocol.CLAIM_ROLES: [], "sub": unique("anon-")})
-    assert response.status_code == 403  # the landing page, after the launch's redirect
-    assert "/a/" in response.url
+    assert response.status_code == 403  # the landing page, in the launch's response
+    assert "/a/" in response.headers["Content-Location"]
     assert "This activity is for enrolled learners" in response.text
     assert _latest_launch(tool_services).role == protocol.NOT_ENROLLED
 

@@ -114,9 +114,9 @@ def csrf_of(html: str) -> str:
 
 
 def launch_token_url(response: requests.Response) -> str:
-    """The start of the launch's pages (``/a/<token>/``), from the tool's redirect after the
-    launch POST (which goes straight to the page the person lands on, under it)."""
-    location = response.headers["Location"]
+    """The start of the launch's pages (``/a/<token>/``), from the tool's answer to the
+    launch POST: the page the person lands on, whose address is its Content-Location."""
+    location = response.headers.get("Content-Location") or response.headers["Location"]
     found = re.match(r"^((https?://[^/]+)?/a/[^/]+/)", location)
     assert found, location
     return found.group(1)

@@ -85,7 +85,9 @@ def test_a_mentor_launch_cannot_see_the_dashboard_export_the_roster_or_resend_gr
     claims = lms.driver("canvas").decode(form.fields["id_token"])
     assert vocab.ROLE_MENTOR in claims[vocab.CLAIM_ROLES]
     landed = browser.post(form.action, data=form.fields, allow_redirects=False, timeout=10)
-    assert landed.status_code == 303, landed.text[:300]
+    # The launch is recorded, and answers with its landing page: the one for non-learners.
+    assert landed.status_code == 403, landed.text[:300]
+    assert "This activity is for enrolled learners" in landed.text
     start = launch_token_url(landed)
     base = lms.tool_base_url + start.removeprefix(lms.tool_base_url)
 
