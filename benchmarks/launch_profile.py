@@ -82,7 +82,8 @@ class _Counters:
         dialect = engine.dialect
         dialect.do_commit = self._timed(dialect.do_commit, counted=False)
         dialect.do_rollback = self._timed(dialect.do_rollback, counted=True)
-        # pool_pre_ping (PostgreSQL): one liveness round trip per checkout.
+        # Liveness pings (PostgreSQL; db.ping_when_idle): a round trip per checkout of a
+        # connection that sat idle in the pool.
         self.pings = 0
         original_ping = dialect.do_ping
 

@@ -8,6 +8,7 @@ constraint a stable name, which Alembic needs (SQLite migrations run in batch mo
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Table,
     create_engine,
     event,
+    exc,
     select,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -103,7 +105,36 @@ def make_engine(database_url: str, pool_size: int = 5) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(database_url, pool_pre_ping=True, **pooling)
+    engine = create_engine(database_url, **pooling)
+    ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection is pinged before use only if it sat in the pool this long: one handed
+# back a moment ago is as surely alive as a ping would show (SQLAlchemy's pool_pre_ping
+# pings on every checkout: a round trip per request, two for a launch). After a database
+# restart, or an idle connection dropped by a firewall, the first checkout still finds it
+# dead and the pool replaces it before a request sees it.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float = PING_AFTER_IDLE_SECONDS) -> None:
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")  # none yet: connected just now
+        if returned_at is None or time.monotonic() - returned_at < idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as lost:
+            # The pool discards this connection and checks out another (a new one if need be).
+            raise exc.DisconnectionError("the pooled connection was lost while idle") from lost
 
 
 def insert_for(session: Session) -> Any:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from lti_tool import course
 from lti_tool.catalog import activity_for_version, current_version
 from lti_tool.course import Activity, Progress, Step
-from lti_tool.journey.state import find_participation, progress_of
+from lti_tool.journey.state import find_participation, hand_over, progress_of
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ def landing_page(
             activity = activity_for_version(version)
             progress = Progress(activity_version=activity.content_hash)
         else:
+            hand_over(session, user_id, activity_slug, participation)
             activity = activity_for_version(participation.activity_version)
             progress = progress_of(participation, activity)
         course.require_entry(Step.OVERVIEW, activity, progress, now)

@@ -128,6 +128,24 @@ def find_participation(session: Session, user_id: int, slug: str) -> Participati
     return found.unique().first()
 
 
+# A launch reads the learner's participation to choose its landing page, then renders that
+# page in the same request and session: the page takes the participation read for it
+# rather than reading it again (only the launch's own rows are written in between).
+_HANDED_OVER = "lti_tool.landing_participation"
+
+
+def hand_over(session: Session, user_id: int, slug: str, participation: Participation) -> None:
+    session.info[_HANDED_OVER] = (user_id, slug, participation)
+
+
+def _taken_over(session: Session, user_id: int, slug: str) -> Participation | None:
+    handed = session.info.pop(_HANDED_OVER, None)
+    if handed is None or handed[:2] != (user_id, slug):
+        return None
+    participation: Participation = handed[2]
+    return participation
+
+
 def open_journey(session: Session, launch: LaunchContext, now: datetime) -> Journey:
     """The launch's journey; raises when the launch has no link or the link no activity."""
     link = launch.resource_link
@@ -136,7 +154,9 @@ def open_journey(session: Session, launch: LaunchContext, now: datetime) -> Jour
     slug = link.activity_slug
     if not slug:
         raise ActivityNotChosen()
-    participation = find_participation(session, launch.user.id, slug)
+    participation = _taken_over(session, launch.user.id, slug) or find_participation(
+        session, launch.user.id, slug
+    )
     if participation is None:
         version = current_version(session, slug)
         if version is None:

@@ -6,6 +6,7 @@ Thin: each view parses the request, calls the launch package, and renders or red
 from __future__ import annotations
 
 import hmac
+import logging
 from io import BytesIO
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -21,6 +22,7 @@ from lti_tool.launch.service import AskPlatformStorage
 from lti_tool.limits import Limit, RateLimited, check, count, hit
 
 bp = Blueprint("launch", __name__)
+log = logging.getLogger(__name__)
 
 STATE_COOKIE_PREFIX = "lti1p3-"
 
@@ -176,9 +178,19 @@ def _page_at(url: str) -> BaseResponse:
     }
     environ.pop("CONTENT_TYPE", None)
     environ.pop("werkzeug.request", None)
-    g.page_url = url
-    with current_app.request_context(environ):
-        page = current_app.full_dispatch_request()
+    session = db()
+    try:
+        with current_app.app_context(), current_app.request_context(environ):
+            # The page's own request, with its own ``g``, in the launch's session (which
+            # still holds what choosing the landing page read: see journey.state.hand_over).
+            g.db_session = session
+            g.page_url = url
+            page = current_app.full_dispatch_request()
+    except Exception:
+        # The launch is recorded; a fault on its first page must not strand the learner on
+        # a spent form post: send them to the page's address, where a reload retries it.
+        log.exception("the landing page %s failed inside the launch; redirecting to it", url)
+        return redirect(url, code=303)
     if not 300 <= page.status_code < 400:
         page.headers["Content-Location"] = url
     return page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import requests
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from lti_tool import protocol
 from lti_tool.extensions import ToolServices
 from lti_tool.models import Launch, User
 from lti_tool.sandbox.driver import SandboxDriver
-from tests.conftest import Sandbox, launch, unique
+from tests.conftest import Sandbox, Served, launch, unique
 
 
 def _latest_launch(services: ToolServices) -> Launch:
@@ -104,6 +105,33 @@ def test_a_launch_answers_with_the_page_to_see_and_names_its_address(
         assert again.status_code == 200
         assert "page-url" not in again.text  # a page fetched at its own address
     assert "Breaking the hold" in learner.text
+
+
+def test_a_fault_on_the_first_page_sends_the_browser_to_its_address_to_retry(
+    canvas: SandboxDriver, tool: Served, tool_services: ToolServices
+) -> None:
+    views = tool.app.view_functions
+    dashboard = views["dashboard.index"]
+    faults: list[str] = []
+
+    def fails_once(**values: Any) -> Any:
+        if not faults:
+            faults.append("raised")
+            raise RuntimeError("the dashboard failed")
+        return dashboard(**values)
+
+    views["dashboard.index"] = fails_once
+    try:
+        response = canvas.launch(requests.Session(), "instructor")
+    finally:
+        views["dashboard.index"] = dashboard
+
+    assert faults == ["raised"]
+    # The launch is kept; its answer is a redirect to the page, which answers the retry.
+    assert [hop.status_code for hop in response.history] == [303]
+    assert response.status_code == 200
+    assert re.search(r"/a/[^/]+/dashboard/$", response.url), response.url
+    assert _latest_launch(tool_services).role == protocol.INSTRUCTOR
 
 
 def test_launch_with_several_and_unknown_roles_is_accepted(
