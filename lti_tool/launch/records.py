@@ -10,9 +10,10 @@ import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, insert, select, update
+from sqlalchemy import Table, and_, bindparam, insert, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool import protocol
@@ -38,14 +39,21 @@ _FIND_DEPLOYMENT = select(Deployment.id, Deployment.status).where(
 )
 
 
-def resolve_deployment(session: Session, registration: Registration, deployment_id: str) -> int:
+def resolve_deployment(
+    session: Session,
+    registration: Registration,
+    deployment_id: str,
+    known: KnownRows | None = None,
+) -> int:
     """The active deployment's primary key, or a refusal. A first-seen deployment is
     recorded: approved at once where the operator trusts the registration, otherwise
-    pending until approved."""
-    found = session.connection().execute(
-        _FIND_DEPLOYMENT, {"registration_id": registration.id, "deployment_id": deployment_id}
-    )
-    deployment = found.first()
+    pending until approved. ``known``: the launch's rows, read already."""
+    deployment = known.deployment if known else None
+    if deployment is None:
+        found = session.connection().execute(
+            _FIND_DEPLOYMENT, {"registration_id": registration.id, "deployment_id": deployment_id}
+        )
+        deployment = found.first()
     if deployment is None:
         if not registration.auto_approve_deployments:
             raise UnknownDeployment(f"deployment {deployment_id!r} is not registered")
@@ -111,6 +119,88 @@ _FIND_LINK = select(
 )
 _INSERT_LAUNCH = insert(_launches)
 
+# A returning learner's launch finds its deployment, user, course and link recorded: one
+# statement reads all four (each by its unique key, so at most one row each) instead of a
+# round trip apiece. Whatever it does not find is then found or inserted on its own.
+_deployments = cast(Table, Deployment.__table__)
+_KNOWN_PARTS = {
+    "deployment": (_deployments.c.id, _deployments.c.status),
+    "user": tuple(_FIND_USER.selected_columns),
+    "context": tuple(_FIND_CONTEXT.selected_columns),
+    "link": tuple(_FIND_LINK.selected_columns),
+}
+_one_row = select(literal_column("1").label("one")).subquery("one_row")
+_KNOWN = select(
+    *(
+        column.label(f"{part}__{column.name}")
+        for part, columns in _KNOWN_PARTS.items()
+        for column in columns
+    )
+).select_from(
+    _one_row.outerjoin(
+        _deployments,
+        and_(
+            _deployments.c.registration_id == bindparam("registration_id"),
+            _deployments.c.deployment_id == bindparam("deployment_id"),
+        ),
+    )
+    .outerjoin(
+        _users, and_(_users.c.issuer == bindparam("issuer"), _users.c.sub == bindparam("sub"))
+    )
+    .outerjoin(
+        _contexts,
+        and_(
+            _contexts.c.registration_id == bindparam("registration_id"),
+            _contexts.c.context_id == bindparam("context_id"),
+        ),
+    )
+    .outerjoin(
+        _links,
+        and_(
+            _links.c.registration_id == bindparam("registration_id"),
+            _links.c.resource_link_id == bindparam("resource_link_id"),
+        ),
+    )
+)
+
+
+@dataclass(frozen=True)
+class KnownRows:
+    """The launch's rows already recorded (None: not recorded yet)."""
+
+    deployment: Any
+    user: Any
+    context: Any
+    link: Any
+
+
+def _claim_id(claim: Any) -> str | None:
+    return str(claim["id"]) if isinstance(claim, dict) and claim.get("id") else None
+
+
+def read_known(session: Session, registration: Registration, claims: dict[str, Any]) -> KnownRows:
+    found = (
+        session.connection()
+        .execute(
+            _KNOWN,
+            {
+                "registration_id": registration.id,
+                "deployment_id": claims[protocol.CLAIM_DEPLOYMENT_ID],
+                "issuer": registration.issuer,
+                "sub": str(claims["sub"]),
+                "context_id": _claim_id(claims.get(protocol.CLAIM_CONTEXT)),
+                "resource_link_id": _claim_id(claims.get(protocol.CLAIM_RESOURCE_LINK)),
+            },
+        )
+        .one()
+        ._mapping
+    )
+    parts: dict[str, Any] = {}
+    for part, columns in _KNOWN_PARTS.items():
+        values = {column.name: found[f"{part}__{column.name}"] for column in columns}
+        parts[part] = SimpleNamespace(**values) if values["id"] is not None else None
+    return KnownRows(**parts)
+
 
 @dataclass(frozen=True)
 class RecordedLaunch:
@@ -125,13 +215,26 @@ class RecordedLaunch:
     role: str
 
 
-def _update_changed(session: Session, table: Table, row: Row[Any], wanted: dict[str, Any]) -> None:
+def _update_changed(session: Session, table: Table, row: Any, wanted: dict[str, Any]) -> None:
     changed = {name: value for name, value in wanted.items() if getattr(row, name) != value}
     if changed:
         session.connection().execute(update(table).where(table.c.id == row.id).values(**changed))
 
 
-def _upsert_user(session: Session, issuer: str, claims: dict[str, Any]) -> int:
+def _known_or_found(
+    session: Session,
+    known: Any,
+    table: Table,
+    find: Any,
+    key: dict[str, Any],
+    defaults: dict[str, Any],
+) -> Any:
+    if known is not None:
+        return known
+    return find_or_insert_row(session, table, find, key, defaults)
+
+
+def _upsert_user(session: Session, issuer: str, claims: dict[str, Any], known: Any) -> int:
     # Name and email are optional claims (Canvas omits email under some privacy settings);
     # keep what we had rather than blanking it.
     wanted: dict[str, Any] = {}
@@ -140,12 +243,14 @@ def _upsert_user(session: Session, issuer: str, claims: dict[str, Any]) -> int:
         if isinstance(value, str) and value.strip():
             wanted[field] = value.strip()[: 255 if field != "email" else 320]
     key = {"issuer": issuer, "sub": str(claims["sub"])}
-    user = find_or_insert_row(session, _users, _FIND_USER, key, wanted)
+    user = _known_or_found(session, known, _users, _FIND_USER, key, wanted)
     _update_changed(session, _users, user, wanted)
     return int(user.id)
 
 
-def _upsert_context(session: Session, registration: Registration, claim: Any) -> int | None:
+def _upsert_context(
+    session: Session, registration: Registration, claim: Any, known: Any
+) -> int | None:
     if not isinstance(claim, dict) or not claim.get("id"):
         return None  # a launch without a course (e.g. from a user's own space) is allowed
     wanted = {
@@ -153,7 +258,7 @@ def _upsert_context(session: Session, registration: Registration, claim: Any) ->
         "title": str(claim.get("title") or "")[:1024],
     }
     key = {"registration_id": registration.id, "context_id": str(claim["id"])}
-    context = find_or_insert_row(session, _contexts, _FIND_CONTEXT, key, wanted)
+    context = _known_or_found(session, known, _contexts, _FIND_CONTEXT, key, wanted)
     _update_changed(session, _contexts, context, wanted)
     return int(context.id)
 
@@ -187,13 +292,14 @@ def _upsert_resource_link(
     context_pk: int | None,
     claims: dict[str, Any],
     warnings: list[str],
+    known: Any,
 ) -> tuple[int, str | None] | None:
     """The link's primary key and the activity it delivers."""
     claim = claims.get(protocol.CLAIM_RESOURCE_LINK)
     if not isinstance(claim, dict) or not claim.get("id"):
         return None
     key = {"registration_id": registration.id, "resource_link_id": str(claim["id"])}
-    link = find_or_insert_row(session, _links, _FIND_LINK, key, {"ags_scopes": []})
+    link = _known_or_found(session, known, _links, _FIND_LINK, key, {"ags_scopes": []})
     wanted: dict[str, Any] = {
         "context_pk": context_pk,
         "title": str(claim.get("title") or "")[:1024],
@@ -226,13 +332,18 @@ def prepare_launch(
     deployment_pk: int,
     claims: dict[str, Any],
     ttl_seconds: int,
+    known: KnownRows | None = None,
 ) -> tuple[RecordedLaunch, dict[str, Any]]:
     """Record the launch's user, course and link; return the launch and its row, which
-    :func:`insert_launch` writes (last, so a write transaction stays short)."""
-    user_id = _upsert_user(session, registration.issuer, claims)
-    context_pk = _upsert_context(session, registration, claims.get(protocol.CLAIM_CONTEXT))
+    :func:`insert_launch` writes (last, so a write transaction stays short). ``known``:
+    the rows :func:`read_known` found (each one missing is found or inserted here)."""
+    known = known or KnownRows(None, None, None, None)
+    user_id = _upsert_user(session, registration.issuer, claims, known.user)
+    context_pk = _upsert_context(
+        session, registration, claims.get(protocol.CLAIM_CONTEXT), known.context
+    )
     warnings: list[str] = []
-    link = _upsert_resource_link(session, registration, context_pk, claims, warnings)
+    link = _upsert_resource_link(session, registration, context_pk, claims, warnings, known.link)
     for warning in warnings:
         log.warning("launch from %s: %s", registration.issuer, warning)
     roles = [r for r in claims.get(protocol.CLAIM_ROLES, []) if isinstance(r, str)]

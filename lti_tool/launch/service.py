@@ -27,6 +27,7 @@ from lti_tool.launch.records import (
     RecordedLaunch,
     insert_launch,
     prepare_launch,
+    read_known,
     record_pending_deployment,
     resolve_deployment,
 )
@@ -109,9 +110,10 @@ class LaunchService:
         state = validated.login_state.state
         deployment_id = claims[protocol.CLAIM_DEPLOYMENT_ID]
         try:
-            deployment_pk = resolve_deployment(session, registration, deployment_id)
+            known = read_known(session, registration, claims)
+            deployment_pk = resolve_deployment(session, registration, deployment_id, known)
             launch, row = prepare_launch(
-                session, registration, deployment_pk, claims, self.tokens.ttl_seconds
+                session, registration, deployment_pk, claims, self.tokens.ttl_seconds, known
             )
         except LaunchError as refused:
             session.rollback()

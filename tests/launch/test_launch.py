@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from lti_tool import protocol
 from lti_tool.extensions import ToolServices
+from lti_tool.launch.records import read_known
 from lti_tool.models import Launch, User
 from lti_tool.sandbox.driver import SandboxDriver
 from tests.conftest import Sandbox, Served, launch, unique
@@ -55,6 +56,38 @@ def test_launch_records_user_context_and_resource_link(
         assert stored.resource_link is not None
         assert stored.resource_link.activity_slug == "cervical-dystonia"
         assert stored.resource_link.lineitems_url
+
+
+def test_a_returning_launch_reads_its_four_recorded_rows_in_one_statement(
+    canvas: SandboxDriver, tool_services: ToolServices
+) -> None:
+    launch(canvas, "learner02")
+    row = _latest_launch(tool_services)
+    with tool_services.session_factory() as session:
+        stored = session.get(Launch, row.id)
+        assert stored is not None and stored.context is not None
+        claims, registration = stored.claims, stored.registration
+        known = read_known(session, registration, claims)
+        assert known.deployment.id == stored.deployment_pk
+        assert known.user.id == stored.user_id and known.user.name == stored.user.name
+        assert known.context.id == stored.context_pk
+        assert known.link.id == stored.resource_link_pk
+        assert known.link.activity_slug == "cervical-dystonia"
+
+        # A course and a link seen for the first time, and a launch with no course at all:
+        # only what is recorded is found; the rest is left for the launch to insert.
+        elsewhere = {
+            **claims,
+            protocol.CLAIM_CONTEXT: {"id": unique("course-")},
+            protocol.CLAIM_RESOURCE_LINK: {"id": unique("link-")},
+        }
+        known = read_known(session, registration, elsewhere)
+        assert known.user.id == stored.user_id and known.deployment is not None
+        assert known.context is None and known.link is None
+        no_course = {k: v for k, v in claims.items() if k != protocol.CLAIM_CONTEXT}
+        known = read_known(session, registration, {**no_course, "sub": unique("new-")})
+        assert known.user is None and known.context is None
+        assert known.link.id == stored.resource_link_pk
 
 
 def test_same_person_launching_twice_is_one_user(
