@@ -325,7 +325,7 @@ def main() -> None:
     print(
         "ms = wall time of the request through the test client; SQL = statements executed;\n"
         "SQL ms = inside the database driver (statements, COMMIT, ROLLBACK incl. the pool's\n"
-        "reset, pre-ping on PostgreSQL); tmpl ms = Jinja rendering; rest = everything else\n"
+        "reset, liveness pings on PostgreSQL); tmpl ms = Jinja rendering; rest = everything else\n"
         "(Flask, ORM, JWT, our code). The login's redirect goes to the platform; the others\n"
         "are the tool's own."
     )

@@ -105,6 +105,13 @@ def launch_from_the_course(journey: Journey, mode: str, learner: str) -> None:
     assert {c.get("partitionKey") for c in tool_cookies} == {"http://localhost"}
     subjects = [message.split(" ")[0] for message in course.platform_messages()]
     assert "lti.put_data" in subjects and "lti.get_data" not in subjects
+    # The launch's form post answered with the page, which put its own address in the
+    # frame: reloading it fetches the page again, not the spent launch (a replay, refused).
+    with journey.page.expect_response(lambda answer: "/activity/overview" in answer.url) as got:
+        journey.frame.evaluate("setTimeout(() => location.reload(), 0)")
+    assert (got.value.request.method, got.value.status) == ("GET", 200)
+    wait_for_page(journey.frame, "activity/overview")
+    assert heading(journey.frame) == ACTIVITY.title
 
 
 def overview_and_pretest(journey: Journey, learner: str) -> None:
