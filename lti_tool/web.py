@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from io import BytesIO
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, current_app, g, redirect, render_template, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from lti_tool import csp, protocol
 from lti_tool.extensions import run_after_commit, services
@@ -101,9 +104,45 @@ class ConsoleSessions(SecureCookieSessionInterface):
     otherwise build a signing serializer each just to find no cookie."""
 
     def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
-        if self.get_cookie_name(app) not in request.cookies:
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
+
+
+def page_in_place(url: str, session: Session) -> WerkzeugResponse:
+    """The tool's page at ``url``, rendered inside the current request as a GET of it would
+    be, in ``session``. The launch answers with its first page this way rather than with a
+    redirect to it (one round trip fewer before the learner sees anything). The page names
+    its address (``Content-Location``, and a meta element that ``frame.js`` puts in the
+    address bar with ``history.replaceState``), so reloading it is a GET of that page, not
+    a second post of the request that made it."""
+    parts = urlsplit(url)
+    path = parts.path.removeprefix(request.script_root)
+    environ = {
+        **request.environ,
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),  # as WSGI (PEP 3333) has it
+        "QUERY_STRING": parts.query,
+        "CONTENT_LENGTH": "0",
+        "wsgi.input": BytesIO(),
+    }
+    environ.pop("CONTENT_TYPE", None)
+    environ.pop("werkzeug.request", None)
+    try:
+        with current_app.app_context(), current_app.request_context(environ):
+            # The page's own request, with its own ``g``, in the caller's session (which
+            # may hold what the caller read for it: see journey.state.hand_over).
+            g.db_session = session
+            g.page_url = url
+            page = current_app.full_dispatch_request()
+    except Exception:
+        # What made the page is done and kept; a fault on the page must not strand the
+        # browser on a spent form post: send it to the page's address, where a reload retries.
+        log.exception("the page %s failed in place; redirecting to it", url)
+        return redirect(url, code=303)
+    if not 300 <= page.status_code < 400:
+        page.headers["Content-Location"] = url
+    return page
 
 
 def install(app: Flask) -> None:

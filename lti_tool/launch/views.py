@@ -6,11 +6,8 @@ Thin: each view parses the request, calls the launch package, and renders or red
 from __future__ import annotations
 
 import hmac
-import logging
-from io import BytesIO
-from urllib.parse import unquote_to_bytes, urlsplit
 
-from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, jsonify, redirect, render_template, request
 from pylti1p3.contrib.flask import FlaskRequest
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -20,9 +17,9 @@ from lti_tool.launch.errors import LaunchError
 from lti_tool.launch.login import ToolOIDCLogin, check_parameter_sizes
 from lti_tool.launch.service import AskPlatformStorage
 from lti_tool.limits import Limit, RateLimited, check, count, hit
+from lti_tool.web import page_in_place
 
 bp = Blueprint("launch", __name__)
-log = logging.getLogger(__name__)
 
 STATE_COOKIE_PREFIX = "lti1p3-"
 
@@ -147,7 +144,7 @@ def launch() -> BaseResponse | str:
         )
     landing = landing_url(db(), Arrival.recorded(outcome.launch, outcome.token))
     services().launches.admit(db(), outcome)
-    response = _page_at(landing)
+    response = page_in_place(landing, db())
     # The state is spent: drop its cookies so repeated launches do not pile them up.
     for name in (STATE_COOKIE_PREFIX + state, STATE_COOKIE_PREFIX + state + "-plain"):
         if name in request.cookies:
@@ -158,39 +155,3 @@ def launch() -> BaseResponse | str:
                 samesite="None" if name.endswith(state) else None,
             )
     return response
-
-
-def _page_at(url: str) -> BaseResponse:
-    """The page the launch lands on, in the launch's own response: what a GET of ``url``
-    answers, rendered now rather than after a redirect (one round trip fewer before the
-    learner sees anything). The page names its address (``Content-Location``, and a meta
-    element that ``frame.js`` puts in the address bar with ``history.replaceState``), so
-    reloading it is a GET of that page, not a second post of a spent launch."""
-    parts = urlsplit(url)
-    path = parts.path.removeprefix(request.script_root)
-    environ = {
-        **request.environ,
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),  # as WSGI (PEP 3333) has it
-        "QUERY_STRING": parts.query,
-        "CONTENT_LENGTH": "0",
-        "wsgi.input": BytesIO(),
-    }
-    environ.pop("CONTENT_TYPE", None)
-    environ.pop("werkzeug.request", None)
-    session = db()
-    try:
-        with current_app.app_context(), current_app.request_context(environ):
-            # The page's own request, with its own ``g``, in the launch's session (which
-            # still holds what choosing the landing page read: see journey.state.hand_over).
-            g.db_session = session
-            g.page_url = url
-            page = current_app.full_dispatch_request()
-    except Exception:
-        # The launch is recorded; a fault on its first page must not strand the learner on
-        # a spent form post: send them to the page's address, where a reload retries it.
-        log.exception("the landing page %s failed inside the launch; redirecting to it", url)
-        return redirect(url, code=303)
-    if not 300 <= page.status_code < 400:
-        page.headers["Content-Location"] = url
-    return page
