@@ -20,7 +20,7 @@ ours, peer, ...) so drift hits both equally; the figures printed are medians ove
 repeats: launches per second and p50/p95/p99 ms of whole round trips, then the ratios
 ours/peer of launches/s (c=16 is the figure to watch) and of p50 (c=1).
 
-    .venv/bin/python benchmarks/launch.py [--concurrency 1 4 16] [--launches 200]
+    .venv/bin/python benchmarks/launch.py [--concurrency 1 4 16] [--launches 1000]
         [--repeats 3] [--workers 4] [--threads 2] [--database-url postgresql+psycopg://...]
 
 Where the time goes inside our tool: ``benchmarks/launch_profile.py``.
@@ -405,7 +405,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument(
-        "--launches", type=int, default=200, help="launches per tool, concurrency and repeat"
+        "--launches",
+        type=int,
+        default=1000,
+        # 200 made a cell at 16 at once last about a second, where ramp-up and tail weigh
+        # on the faster tool: the c=16 ratio read some 0.05-0.1 high.
+        help="launches per tool, concurrency and repeat",
     )
     parser.add_argument("--repeats", type=int, default=3, help="runs per tool and concurrency")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
