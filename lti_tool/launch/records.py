@@ -10,10 +10,11 @@ import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass
+from functools import reduce
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, insert, literal_column, select, update
+from sqlalchemy import Table, bindparam, insert, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool import protocol
@@ -33,9 +34,10 @@ from lti_tool.outbound import is_service_url, service_origins
 log = logging.getLogger(__name__)
 
 
-_FIND_DEPLOYMENT = select(Deployment.id, Deployment.status).where(
-    Deployment.registration_id == bindparam("registration_id"),
-    Deployment.deployment_id == bindparam("deployment_id"),
+_deployments = cast(Table, Deployment.__table__)
+_FIND_DEPLOYMENT = select(_deployments.c.id, _deployments.c.status).where(
+    _deployments.c.registration_id == bindparam("registration_id"),
+    _deployments.c.deployment_id == bindparam("deployment_id"),
 )
 
 
@@ -121,47 +123,28 @@ _INSERT_LAUNCH = insert(_launches)
 
 # A returning learner's launch finds its deployment, user, course and link recorded: one
 # statement reads all four (each by its unique key, so at most one row each) instead of a
-# round trip apiece. Whatever it does not find is then found or inserted on its own.
-_deployments = cast(Table, Deployment.__table__)
-_KNOWN_PARTS = {
-    "deployment": (_deployments.c.id, _deployments.c.status),
-    "user": tuple(_FIND_USER.selected_columns),
-    "context": tuple(_FIND_CONTEXT.selected_columns),
-    "link": tuple(_FIND_LINK.selected_columns),
+# round trip apiece, joining each table on its own find's condition. Whatever it does not
+# find is then found or inserted on its own.
+_FINDS = {
+    "deployment": (_deployments, _FIND_DEPLOYMENT),
+    "user": (_users, _FIND_USER),
+    "context": (_contexts, _FIND_CONTEXT),
+    "link": (_links, _FIND_LINK),
 }
-_one_row = select(literal_column("1").label("one")).subquery("one_row")
+_known_from = reduce(
+    lambda joined, table_and_find: joined.outerjoin(
+        table_and_find[0], table_and_find[1].whereclause
+    ),
+    _FINDS.values(),
+    cast(Any, select(literal_column("1").label("one")).subquery("one_row")),
+)
 _KNOWN = select(
     *(
         column.label(f"{part}__{column.name}")
-        for part, columns in _KNOWN_PARTS.items()
-        for column in columns
+        for part, (_table, find) in _FINDS.items()
+        for column in find.selected_columns
     )
-).select_from(
-    _one_row.outerjoin(
-        _deployments,
-        and_(
-            _deployments.c.registration_id == bindparam("registration_id"),
-            _deployments.c.deployment_id == bindparam("deployment_id"),
-        ),
-    )
-    .outerjoin(
-        _users, and_(_users.c.issuer == bindparam("issuer"), _users.c.sub == bindparam("sub"))
-    )
-    .outerjoin(
-        _contexts,
-        and_(
-            _contexts.c.registration_id == bindparam("registration_id"),
-            _contexts.c.context_id == bindparam("context_id"),
-        ),
-    )
-    .outerjoin(
-        _links,
-        and_(
-            _links.c.registration_id == bindparam("registration_id"),
-            _links.c.resource_link_id == bindparam("resource_link_id"),
-        ),
-    )
-)
+).select_from(_known_from)
 
 
 @dataclass(frozen=True)
@@ -196,8 +179,8 @@ def read_known(session: Session, registration: Registration, claims: dict[str, A
         ._mapping
     )
     parts: dict[str, Any] = {}
-    for part, columns in _KNOWN_PARTS.items():
-        values = {column.name: found[f"{part}__{column.name}"] for column in columns}
+    for part, (_table, find) in _FINDS.items():
+        values = {column.name: found[f"{part}__{column.name}"] for column in find.selected_columns}
         parts[part] = SimpleNamespace(**values) if values["id"] is not None else None
     return KnownRows(**parts)
 
