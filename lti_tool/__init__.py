@@ -20,6 +20,7 @@ from lti_tool.keys import KeyStore
 from lti_tool.launch.context import LaunchTokens
 from lti_tool.launch.platform_keys import PlatformKeyCache
 from lti_tool.launch.service import LaunchService
+from lti_tool.launch.storage import LoginStates
 from lti_tool.launch.tool_conf import DatabaseToolConf
 from lti_tool.launch.validation import LaunchValidator
 from lti_tool.outbound import PlatformHttp
@@ -45,6 +46,7 @@ def build_services(settings: Settings) -> ToolServices:
         timeout_seconds=settings.http_timeout_seconds,
     )
     tokens = LaunchTokens(settings.secret_key, settings.launch_ttl_seconds)
+    login_states = LoginStates(settings.secret_key, settings.login_state_ttl_seconds)
     validator = LaunchValidator(
         tool_conf,
         key_cache=platform_keys,
@@ -59,11 +61,13 @@ def build_services(settings: Settings) -> ToolServices:
         tool_conf=tool_conf,
         platform_keys=platform_keys,
         tokens=tokens,
+        login_states=login_states,
         outbound=outbound,
         http=http,
         outbox=Outbox(session_factory),
         launches=LaunchService(
             validator,
+            login_states,
             tokens,
             session_factory,
             base_url=settings.base_url,

@@ -19,6 +19,7 @@ from lti_tool.keys import KeyStore
 from lti_tool.launch.context import LaunchTokens
 from lti_tool.launch.platform_keys import PlatformKeyCache
 from lti_tool.launch.service import LaunchService
+from lti_tool.launch.storage import LoginStates
 from lti_tool.launch.tool_conf import DatabaseToolConf
 from lti_tool.outbound import USER_AGENT, OutboundPolicy, PlatformHttp
 from lti_tool.outbox import Outbox
@@ -37,6 +38,8 @@ class ToolServices:
     tool_conf: DatabaseToolConf
     platform_keys: PlatformKeyCache
     tokens: LaunchTokens
+    # Signs and reads OIDC login states (a login writes nothing; a launch uses its state up).
+    login_states: LoginStates
     # The one client for every call to a platform (lti_tool.outbound), and its rules.
     outbound: OutboundPolicy
     http: PlatformHttp

@@ -3,9 +3,10 @@
 1. The platform sends the browser to ``/lti/login`` with ``iss``, ``login_hint``,
    ``target_link_uri`` and usually ``client_id``, ``lti_message_hint``,
    ``lti_deployment_id`` and ``lti_storage_target``.
-2. We find the registration through pylti1p3 (our database tool configuration),
-   create a single-use state and nonce in the database, bind the state to this browser
-   (a cookie, and the platform's postMessage storage when it offers one), and
+2. We find the registration through pylti1p3 (our database tool configuration), issue a
+   signed, single-use state and nonce (``storage``: nothing is written), bind the state
+   to this browser (a cookie, and the platform's postMessage storage when it offers one),
+   and
 3. send the browser to the platform's authorization endpoint, which answers with a
    form POST of ``id_token`` + ``state`` to ``/lti/launch``.
 """
@@ -20,7 +21,6 @@ from urllib.parse import urlencode, urlsplit
 
 from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import OIDCException
-from sqlalchemy.orm import Session
 
 from lti_tool.launch.errors import (
     InvalidClaims,
@@ -31,7 +31,7 @@ from lti_tool.launch.errors import (
     RegistrationRejected,
     UnknownRegistration,
 )
-from lti_tool.launch.storage import new_login_state
+from lti_tool.launch.storage import LoginStates
 from lti_tool.launch.tool_conf import DatabaseToolConf
 
 # Parameters a platform may send to the login endpoint (Core §4.1 and LMS additions).
@@ -64,15 +64,19 @@ def check_parameter_sizes(values: dict[str, str]) -> None:
 @dataclass(frozen=True)
 class LoginRedirect:
     state: str
+    # Names the state's cookie and its entry in the platform's storage (the state is long).
+    state_id: str
     auth_url: str
     storage_target: str | None
     storage_value: str
     platform_origin: str
 
 
-def storage_value(secret_key: str, state: str) -> str:
+def storage_value(secret_key: str, state_id: str) -> str:
     """What the login stores in the platform's frame for this state (and the launch checks)."""
-    return hmac.new(secret_key.encode(), b"storage:" + state.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        secret_key.encode(), b"storage:" + state_id.encode(), hashlib.sha256
+    ).hexdigest()
 
 
 class ToolOIDCLogin(FlaskOIDCLogin):  # type: ignore[misc]
@@ -91,13 +95,12 @@ class ToolOIDCLogin(FlaskOIDCLogin):  # type: ignore[misc]
 
     def begin(
         self,
-        session: Session,
         values: Mapping[str, str],
         *,
+        states: LoginStates,
         launch_url: str,
         tool_origin: str,
         secret_key: str,
-        state_ttl_seconds: int,
     ) -> LoginRedirect:
         params = {key: values[key] for key in LOGIN_PARAMS if values.get(key)}
         if not params.get("iss"):
@@ -118,12 +121,9 @@ class ToolOIDCLogin(FlaskOIDCLogin):  # type: ignore[misc]
         if row is None:
             raise UnknownRegistration("the registration disappeared during login")
         deployment_id = params.get("lti_deployment_id") or params.get("deployment_id")
-        login_state = new_login_state(
-            session,
+        state, login_state = states.issue(
             registration_id=row.id,
-            ttl_seconds=state_ttl_seconds,
             login_deployment_id=deployment_id,
-            target_link_uri=target,
             storage_target=params.get("lti_storage_target"),
             login_params=params,
         )
@@ -134,7 +134,7 @@ class ToolOIDCLogin(FlaskOIDCLogin):  # type: ignore[misc]
             "prompt": "none",
             "client_id": row.client_id,
             "redirect_uri": launch_url,
-            "state": login_state.state,
+            "state": state,
             "nonce": login_state.nonce,
             "login_hint": params["login_hint"],
         }
@@ -143,9 +143,10 @@ class ToolOIDCLogin(FlaskOIDCLogin):  # type: ignore[misc]
         separator = "&" if "?" in row.auth_login_url else "?"
         auth = urlsplit(row.auth_login_url)
         return LoginRedirect(
-            state=login_state.state,
+            state=state,
+            state_id=login_state.id,
             auth_url=row.auth_login_url + separator + urlencode(auth_params),
             storage_target=login_state.storage_target,
-            storage_value=storage_value(secret_key, login_state.state),
+            storage_value=storage_value(secret_key, login_state.id),
             platform_origin=f"{auth.scheme}://{auth.netloc}",
         )

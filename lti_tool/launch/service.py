@@ -13,6 +13,7 @@ first page, without Flask (the view reads the request and writes the response).
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -21,7 +22,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool import protocol
 from lti_tool.launch.context import LaunchTokens
-from lti_tool.launch.errors import LaunchError, StateMissing, UnknownDeployment
+from lti_tool.launch.errors import (
+    LaunchError,
+    MalformedRequest,
+    StateMissing,
+    UnknownDeployment,
+)
 from lti_tool.launch.login import storage_value
 from lti_tool.launch.records import (
     RecordedLaunch,
@@ -31,9 +37,12 @@ from lti_tool.launch.records import (
     record_pending_deployment,
     resolve_deployment,
 )
-from lti_tool.launch.storage import use_up
+from lti_tool.launch.storage import LoginStateData, LoginStates, is_used, use_up
 from lti_tool.launch.validation import LaunchValidator
-from lti_tool.models import LoginState, Registration
+from lti_tool.models import Registration
+
+# Names each state's cookie and its proof in the platform's frame, with the state's id.
+STATE_COOKIE_PREFIX = "lti1p3-"
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,8 @@ class AskPlatformStorage:
     state: str
     id_token: str
     storage_target: str
+    # The key the login stored its proof under in the platform's frame.
+    storage_key: str
     platform_origin: str
     new_window_url: str
 
@@ -54,7 +65,7 @@ class Launched:
 
     launch: RecordedLaunch
     token: str
-    state: str
+    login_state: LoginStateData
     row: dict[str, Any]
 
 
@@ -62,6 +73,7 @@ class LaunchService:
     def __init__(
         self,
         validator: LaunchValidator,
+        states: LoginStates,
         tokens: LaunchTokens,
         session_factory: sessionmaker[Session],
         *,
@@ -69,6 +81,7 @@ class LaunchService:
         secret_key: str,
     ) -> None:
         self.validator = validator
+        self.states = states
         self.tokens = tokens
         self.session_factory = session_factory
         self.base_url = base_url
@@ -80,34 +93,38 @@ class LaunchService:
         *,
         state: str,
         id_token: str,
-        cookie_bound: bool,
+        cookie_bound: Callable[[str], bool],
         storage_proof: str = "",
     ) -> AskPlatformStorage | Launched:
-        """``cookie_bound``: the state's cookie came back; ``storage_proof``: what the
-        platform's frame returned for the state instead."""
-        bound = bool(state) and (cookie_bound or self._storage_proof_ok(state, storage_proof))
-        if state and not bound:
-            login_state = session.get(LoginState, state)
-            if login_state and login_state.storage_target and login_state.consumed_at is None:
-                return AskPlatformStorage(
-                    state=state,
-                    id_token=id_token,
-                    storage_target=login_state.storage_target,
-                    platform_origin=self._platform_origin(session, login_state),
-                    new_window_url=self.new_window_url(login_state),
-                )
+        """``cookie_bound``: whether the cookie of the state with this id came back;
+        ``storage_proof``: what the platform's frame returned for the state instead."""
+        if not state:
+            raise MalformedRequest("the launch has no state parameter")
+        if not id_token:
+            raise MalformedRequest("the launch has no id_token")
+        login_state = self.states.read(state)
+        bound = cookie_bound(login_state.id) or self._storage_proof_ok(
+            login_state.id, storage_proof
+        )
+        if not bound and login_state.storage_target and not is_used(session, login_state):
+            return AskPlatformStorage(
+                state=state,
+                id_token=id_token,
+                storage_target=login_state.storage_target,
+                storage_key=storage_key(login_state),
+                platform_origin=self._platform_origin(session, login_state),
+                new_window_url=self.new_window_url(login_state),
+            )
         try:
             validated = self.validator.validate(
-                session, state=state, id_token=id_token, state_bound=bound
+                session, login_state=login_state, id_token=id_token, state_bound=bound
             )
         except StateMissing as error:
-            login_state = session.get(LoginState, state) if state else None
-            if login_state is not None and login_state.consumed_at is None:
+            if not is_used(session, login_state):
                 raise StateMissing(error.detail, retry=self.new_window_url(login_state)) from error
             raise
         registration = validated.registration
         claims = validated.claims
-        state = validated.login_state.state
         deployment_id = claims[protocol.CLAIM_DEPLOYMENT_ID]
         try:
             known = read_known(session, registration, claims)
@@ -120,11 +137,11 @@ class LaunchService:
             with self.session_factory.begin() as apart:
                 # A refused launch uses its state up all the same; an unknown deployment
                 # is kept for the admin to approve from the console.
-                use_up(apart, state)
+                use_up(apart, login_state)
                 if isinstance(refused, UnknownDeployment):
                     record_pending_deployment(apart, registration, deployment_id)
             raise
-        return Launched(launch, self.tokens.issue(launch.id), state, row)
+        return Launched(launch, self.tokens.issue(launch.id), login_state, row)
 
     @staticmethod
     def admit(session: Session, launched: Launched) -> None:
@@ -133,23 +150,28 @@ class LaunchService:
         SQLite it holds the database's one write lock, which every login and launch waits
         for) and the whole launch is one transaction (one round trip each for BEGIN and
         COMMIT on PostgreSQL)."""
-        use_up(session, launched.state)
+        use_up(session, launched.login_state)
         insert_launch(session, launched.row)
         session.commit()
 
-    def _storage_proof_ok(self, state: str, proof: str) -> bool:
-        expected = storage_value(self.secret_key, state)
+    def _storage_proof_ok(self, state_id: str, proof: str) -> bool:
+        expected = storage_value(self.secret_key, state_id)
         return bool(proof) and hmac.compare_digest(proof, expected)
 
     @staticmethod
-    def _platform_origin(session: Session, login_state: LoginState) -> str:
+    def _platform_origin(session: Session, login_state: LoginStateData) -> str:
         registration = session.get(Registration, login_state.registration_id)
         parts = urlsplit(registration.auth_login_url if registration else "")
         return f"{parts.scheme}://{parts.netloc}"
 
-    def new_window_url(self, login_state: LoginState) -> str:
+    def new_window_url(self, login_state: LoginStateData) -> str:
         """The login again, in a top-level window, which has its own cookies."""
         params = dict(login_state.login_params)
         params.pop("lti_storage_target", None)
         params["lti1p3_new_window"] = "1"
         return self.base_url + "/lti/login?" + urlencode(params)
+
+
+def storage_key(login_state: LoginStateData) -> str:
+    """The key of the state's proof in the platform's frame (the cookie's name too)."""
+    return STATE_COOKIE_PREFIX + login_state.id

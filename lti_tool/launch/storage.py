@@ -1,134 +1,151 @@
-"""Launch state in the database: OIDC login states, each good once.
+"""OIDC login states: signed, carried by the browser and the platform, each good once.
 
-A state and its nonce are good exactly once (LTI 1.3 Security Framework §5.1.1.2:
-"the Tool MUST ... verify that the nonce has not been used before"). pylti1p3 2.0.0
-only checks that a nonce exists and accepts a re-posted state + id_token, so the
-state row is *consumed* with a conditional UPDATE: of two concurrent posts of the
-same launch, exactly one wins, whatever worker or host receives them.
+The login writes nothing. Its state is a token signed with the tool's secret (like the
+launch tokens) that carries what the launch needs back: the registration, the
+lti_deployment_id the login named, the nonce, the platform's storage frame, the login's
+parameters (to start it again in a new window) and its expiry. So a login costs no
+database round trip, and a flood of logins stores nothing.
+
+A state and its nonce are good exactly once (LTI 1.3 Security Framework §5.1.1.2: "the
+Tool MUST ... verify that the nonce has not been used before"). pylti1p3 2.0.0 only
+checks that a nonce exists and accepts a re-posted state + id_token, so the launch
+records the state's id in ``used_login_states``, in the transaction it commits, with an
+insert that does nothing on conflict: of two posts of the same launch exactly one
+inserts, whatever worker or host receives them, and the other is refused as a replay.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
 from lti_tool.launch.errors import ReplayedLaunch, StateMissing
-from lti_tool.models import LoginState
+from lti_tool.models import UsedLoginState
 
 
 @dataclass(frozen=True)
-class IssuedState:
-    """What the login hands on: the state, its nonce, and the platform's storage frame."""
+class LoginStateData:
+    """What a login's state carries (signed, so the launch can trust it)."""
 
-    state: str
-    nonce: str
-    storage_target: str | None
-
-
-# Built once: a login and a launch run these on every request (see ``limits``).
-_INSERT_STATE = insert(LoginState)
-_SWEEP_STATES = delete(LoginState).where(LoginState.expires_at < bindparam("before"))
-_CONSUME_STATE = (
-    update(LoginState)
-    .where(LoginState.state == bindparam("consumed_state"), LoginState.consumed_at.is_(None))
-    .values(consumed_at=bindparam("now"))
-)
-
-
-def new_login_state(
-    session: Session,
-    *,
-    registration_id: int,
-    ttl_seconds: int,
-    login_deployment_id: str | None,
-    target_link_uri: str,
-    storage_target: str | None,
-    login_params: dict[str, Any],
-) -> IssuedState:
-    now = utcnow()
-    issued = IssuedState(
-        state="state-" + secrets.token_urlsafe(24),
-        nonce=secrets.token_urlsafe(24),
-        storage_target=storage_target,
-    )
-    connection = session.connection()
-    connection.execute(
-        _INSERT_STATE,
-        {
-            "state": issued.state,
-            "nonce": issued.nonce,
-            "registration_id": registration_id,
-            "login_deployment_id": login_deployment_id,
-            "target_link_uri": target_link_uri,
-            "storage_target": storage_target,
-            "login_params": login_params,
-            "created_at": now,
-            "expires_at": now + dt.timedelta(seconds=ttl_seconds),
-        },
-    )
-    # Old states are swept here rather than by a job (logins are frequent enough), on
-    # about one login in fifty so the sweep's cost is spread thin.
-    if secrets.randbelow(50) == 0:
-        connection.execute(_SWEEP_STATES, {"before": now - dt.timedelta(hours=1)})
-    return issued
-
-
-@dataclass(frozen=True)
-class StoredState:
-    """A login state as the launch reads it (not its login parameters)."""
-
-    state: str
+    # Names the state in the used-states table and its cookie: short, unlike the state.
+    id: str
     nonce: str
     registration_id: int
     login_deployment_id: str | None
+    # Frame name for LTI client-side postMessage storage, when the platform offered one.
+    storage_target: str | None
+    # The login's parameters, so the "open in a new window" page can start it again.
+    login_params: dict[str, str]
     expires_at: dt.datetime
-    consumed_at: dt.datetime | None
 
 
-_states = cast(Table, LoginState.__table__)
-_FIND_STATE = select(
-    _states.c.state,
-    _states.c.nonce,
-    _states.c.registration_id,
-    _states.c.login_deployment_id,
-    _states.c.expires_at,
-    _states.c.consumed_at,
-).where(_states.c.state == bindparam("state"))
+class LoginStates:
+    """Issues and reads login states for one tool (one secret, one lifetime)."""
+
+    def __init__(self, secret_key: str, ttl_seconds: int) -> None:
+        # Compact JSON, zlib-compressed when that is shorter (Canvas's message hint is long).
+        self._serializer = URLSafeSerializer(secret_key, salt="lti-login-state")
+        self.ttl_seconds = ttl_seconds
+
+    def issue(
+        self,
+        *,
+        registration_id: int,
+        login_deployment_id: str | None,
+        storage_target: str | None,
+        login_params: dict[str, str],
+    ) -> tuple[str, LoginStateData]:
+        """The state to send through the platform, and what it says."""
+        issued = LoginStateData(
+            id=secrets.token_urlsafe(18),
+            nonce=secrets.token_urlsafe(24),
+            registration_id=registration_id,
+            login_deployment_id=login_deployment_id,
+            storage_target=storage_target,
+            login_params=login_params,
+            expires_at=dt.datetime.fromtimestamp(int(time.time()) + self.ttl_seconds, dt.UTC),
+        )
+        return self.sign(issued), issued
+
+    def sign(self, data: LoginStateData) -> str:
+        """The state that says ``data``, signed."""
+        payload = {
+            "i": data.id,
+            "n": data.nonce,
+            "r": data.registration_id,
+            "d": data.login_deployment_id,
+            "t": data.storage_target,
+            "p": data.login_params,
+            "e": int(data.expires_at.timestamp()),
+        }
+        return self._serializer.dumps(payload)
+
+    def read(self, state: str) -> LoginStateData:
+        """What a state says, if this tool signed it (expired or used: see ``check_unused``
+        and ``use_up``)."""
+        try:
+            payload: Any = self._serializer.loads(state)
+            return LoginStateData(
+                id=str(payload["i"]),
+                nonce=str(payload["n"]),
+                registration_id=int(payload["r"]),
+                login_deployment_id=payload["d"],
+                storage_target=payload["t"],
+                login_params=dict(payload["p"]),
+                expires_at=dt.datetime.fromtimestamp(int(payload["e"]), dt.UTC),
+            )
+        except (BadSignature, KeyError, TypeError, ValueError) as exc:
+            raise StateMissing("unknown state") from exc
 
 
-def find_login_state(session: Session, state: str) -> StoredState:
-    row = session.connection().execute(_FIND_STATE, {"state": state}).first()
-    if row is None:
-        raise StateMissing("unknown state")
-    return StoredState(*row)
-
-
-def check_unused(row: StoredState, nonce: str) -> None:
-    """Refuse a state that cannot be used: another login's nonce, expired, or used already.
-
-    Read from the row, so a replay is refused before any work; what guarantees single
-    use against a concurrent post of the same launch is :func:`use_up`.
-    """
-    if row.nonce != nonce:
+def check_unused(login_state: LoginStateData, nonce: str) -> None:
+    """Refuse a state that cannot be used: another login's nonce, or expired. A used one
+    is refused by :func:`use_up`, in the transaction that would have used it."""
+    if not secrets.compare_digest(login_state.nonce, nonce):
         raise ReplayedLaunch("the id_token's nonce was not issued for this login")
-    if row.expires_at < utcnow():
+    if login_state.expires_at < utcnow():
         raise StateMissing("the login state expired")
-    if row.consumed_at is not None:
-        raise ReplayedLaunch("this state and nonce were already used")
 
 
-def use_up(session: Session, state: str) -> None:
-    """Mark the state used, in the session's transaction (the caller commits it with the
+_used = cast(Table, UsedLoginState.__table__)
+# Built once per dialect: every launch runs one (``on_conflict_do_nothing`` is dialect SQL).
+_USE_UP = {
+    "postgresql": postgresql_insert(_used).on_conflict_do_nothing(),
+    "sqlite": sqlite_insert(_used).on_conflict_do_nothing(),
+}
+_SWEEP_USED = delete(_used).where(_used.c.expires_at < bindparam("before"))
+_FIND_USED = select(_used.c.state_id).where(_used.c.state_id == bindparam("state_id"))
+
+
+def use_up(session: Session, login_state: LoginStateData) -> None:
+    """Record the state used, in the session's transaction (the caller commits it with the
     launch it admits, or alone for a refused one). Of two concurrent posts of one launch
-    only one updates the row; the other is refused as a replay."""
-    result = session.connection().execute(
-        _CONSUME_STATE, {"consumed_state": state, "now": utcnow()}
+    only one inserts the row; the other is refused as a replay."""
+    connection = session.connection()
+    result = connection.execute(
+        _USE_UP[connection.dialect.name],
+        {"state_id": login_state.id, "expires_at": login_state.expires_at},
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ReplayedLaunch("this state and nonce were already used")
+    # A used state can be forgotten once it has expired (it is refused as expired then).
+    # Swept here rather than by a job, on about one launch in fifty; an hour's margin
+    # covers clocks that differ between hosts.
+    if secrets.randbelow(50) == 0:
+        connection.execute(_SWEEP_USED, {"before": utcnow() - dt.timedelta(hours=1)})
+
+
+def is_used(session: Session, login_state: LoginStateData) -> bool:
+    """Whether a launch used this state already (read, for the pages that offer a retry)."""
+    found = session.connection().execute(_FIND_USED, {"state_id": login_state.id})
+    return found.first() is not None

@@ -42,7 +42,7 @@ from lti_tool.launch.errors import (
     WrongMessageType,
 )
 from lti_tool.launch.platform_keys import PlatformKeyCache
-from lti_tool.launch.storage import StoredState, check_unused, find_login_state, use_up
+from lti_tool.launch.storage import LoginStateData, check_unused, use_up
 from lti_tool.launch.tool_conf import DatabaseToolConf
 from lti_tool.models import Registration
 
@@ -51,7 +51,7 @@ from lti_tool.models import Registration
 class ValidatedLaunch:
     claims: dict[str, Any]
     registration: Registration  # our row, as cached by the tool configuration (detached)
-    login_state: StoredState
+    login_state: LoginStateData
 
 
 class LaunchValidator:
@@ -72,15 +72,16 @@ class LaunchValidator:
 
     # -- the order of checks ---------------------------------------------------
     def validate(
-        self, session: Session, *, state: str, id_token: str, state_bound: bool
+        self,
+        session: Session,
+        *,
+        login_state: LoginStateData,
+        id_token: str,
+        state_bound: bool,
     ) -> ValidatedLaunch:
-        """Validate everything; ``state_bound`` says the browser proved it began this login
-        (state cookie, or the platform's postMessage storage)."""
-        if not state:
-            raise MalformedRequest("the launch has no state parameter")
-        if not id_token:
-            raise MalformedRequest("the launch has no id_token")
-        login_state = find_login_state(session, state)
+        """Validate everything about a launch whose state this tool signed; ``state_bound``
+        says the browser proved it began this login (state cookie, or the platform's
+        postMessage storage)."""
         header, unverified = _parts(id_token)
         registration = self._named_registration(unverified)
         body = self.verify_signature(id_token, header, registration)
@@ -98,7 +99,7 @@ class LaunchValidator:
         except LaunchError:
             # Signed for this login and bound to this browser, but refused: used up all the
             # same (committed alone: nothing else is written yet).
-            use_up(session, login_state.state)
+            use_up(session, login_state)
             session.commit()
             raise
         return ValidatedLaunch(body, row, login_state)
@@ -158,7 +159,7 @@ class LaunchValidator:
         check_message(body, self.tool_origin)
 
 
-def check_deployment_matches_login(login_state: StoredState, body: dict[str, Any]) -> None:
+def check_deployment_matches_login(login_state: LoginStateData, body: dict[str, Any]) -> None:
     deployment_id = body.get(protocol.CLAIM_DEPLOYMENT_ID)
     if not isinstance(deployment_id, str) or not deployment_id:
         raise InvalidClaims("the deployment_id claim is missing")

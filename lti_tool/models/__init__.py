@@ -41,9 +41,9 @@ from lti_tool.models.identity import Context, ResourceLink, User
 from lti_tool.models.launch import (
     Launch,
     LaunchFailure,
-    LoginState,
     LtiStorageEntry,
     PlatformKeySet,
+    UsedLoginState,
 )
 from lti_tool.models.limits import RateCounter
 from lti_tool.models.outcomes import EvaluationTally, KnowledgePairTally
@@ -72,7 +72,7 @@ __all__ = [
     "LaunchFailure",
     "LearnerProfile",
     "LoginAttempt",
-    "LoginState",
+    "UsedLoginState",
     "LtiStorageEntry",
     "Operator",
     "Participation",

@@ -1,6 +1,6 @@
 """Launch state kept in the database so any worker can finish what another began.
 
-OIDC login state and nonce (LTI 1.3 Security Framework §5.1.1), validated launches,
+The OIDC login states already used (LTI 1.3 Security Framework §5.1.1), validated launches,
 the platform key-set cache, and a log of refused launches for the admin console.
 """
 
@@ -17,24 +17,15 @@ from lti_tool.models.identity import Context, ResourceLink, User
 from lti_tool.models.platform import Deployment, Registration
 
 
-class LoginState(Base):
-    """One OIDC login: its state and nonce are good exactly once."""
+class UsedLoginState(Base):
+    """An OIDC login state a launch used: each state is good exactly once. The state itself
+    is signed and carried by the browser (``lti_tool.launch.storage``); a row is kept until
+    the state has expired, when it would be refused anyway."""
 
-    __tablename__ = "login_states"
+    __tablename__ = "used_login_states"
 
-    state: Mapped[str] = mapped_column(String(128), primary_key=True)
-    nonce: Mapped[str] = mapped_column(String(128), unique=True)
-    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
-    # lti_deployment_id sent with the login; the id_token must carry the same one.
-    login_deployment_id: Mapped[str | None] = mapped_column(String(255), default=None)
-    target_link_uri: Mapped[str] = mapped_column(String(2048), default="")
-    # Frame name for LTI client-side postMessage storage, when the platform offered one.
-    storage_target: Mapped[str | None] = mapped_column(String(255), default=None)
-    # The login parameters, so the "open in a new window" page can start the login again.
-    login_params: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[created_at]
+    state_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
-    consumed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Launch(Base):

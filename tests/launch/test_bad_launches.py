@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +14,7 @@ from sqlalchemy import select
 
 from lti_tool import protocol
 from lti_tool.extensions import ToolServices
+from lti_tool.launch.storage import LoginStates
 from lti_tool.models import Deployment, DeploymentStatus, LaunchFailure
 from lti_tool.sandbox.driver import SandboxDriver
 from tests.conftest import Sandbox, Served
@@ -180,6 +183,58 @@ def test_unknown_state_is_refused(tool: Served, tool_services: ToolServices) -> 
         tool.base_url + "/lti/launch", data={"state": "state-nope", "id_token": "a.b.c"}, timeout=10
     )
     assert response.status_code == 401
+    assert row_counts(tool_services) == before
+
+
+def _posted_with_state(
+    form: Any, cookies: dict[str, str], state: str
+) -> requests.Response:
+    fields = {**form.fields, "state": state}
+    return requests.post(form.action, data=fields, cookies=cookies, timeout=10)
+
+
+def test_a_state_the_tool_did_not_sign_is_refused_and_burns_nothing(
+    moodle: SandboxDriver, tool_services: ToolServices
+) -> None:
+    """The state is signed, not stored: one re-signed with another secret (here dropping the
+    deployment the login named) or altered by a byte is unknown, and the genuine state
+    stays good."""
+    session = requests.Session()
+    form = moodle.launch_form(session, "learner14")
+    cookies = session.cookies.get_dict()
+    genuine = tool_services.login_states.read(form.fields["state"])
+    assert genuine.login_deployment_id  # Moodle names the deployment at login
+    unbound = dataclasses.replace(genuine, login_deployment_id=None)
+    resigned = LoginStates("not-this-tool's-secret", 600).sign(unbound)
+    state = form.fields["state"]
+    altered = state[:10] + ("A" if state[10] != "A" else "B") + state[11:]
+    before = row_counts(tool_services)
+
+    for forged in (resigned, altered):
+        refused = _posted_with_state(form, cookies, forged)
+        assert refused.status_code == 401
+        assert _last_failure(tool_services).code == "state_missing"
+    assert row_counts(tool_services) == before
+
+    assert _posted_with_state(form, cookies, state).status_code == 200
+
+
+def test_an_expired_state_is_refused_and_offers_to_start_again(
+    canvas: SandboxDriver, tool_services: ToolServices
+) -> None:
+    session = requests.Session()
+    form = canvas.launch_form(session, "learner15")
+    cookies = session.cookies.get_dict()
+    genuine = tool_services.login_states.read(form.fields["state"])
+    past = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
+    expired = tool_services.login_states.sign(dataclasses.replace(genuine, expires_at=past))
+    before = row_counts(tool_services)
+
+    refused = _posted_with_state(form, cookies, expired)
+
+    assert refused.status_code == 401
+    assert "lti1p3_new_window=1" in refused.text
+    assert _last_failure(tool_services).detail == "the login state expired"
     assert row_counts(tool_services) == before
 
 
