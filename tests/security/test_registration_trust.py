@@ -83,7 +83,7 @@ def test_second_platform_claiming_an_existing_issuer_waits_and_cannot_launch_as_
     assert "Victim Learner" not in answer.text
     # Refused at login: no login state issued (no state cookie), no launch, the victim's
     # row untouched.
-    assert not [name for name in browser.cookies.keys() if name.startswith("lti1p3-")]
+    assert not [name for name in browser.cookies.get_dict() if name.startswith("lti1p3-")]
     assert (
         count(
             console_services,

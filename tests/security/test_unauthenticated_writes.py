@@ -100,7 +100,7 @@ def test_an_oversized_login_hint_is_refused_stored_nowhere_and_not_echoed(
     assert "Location" not in response.headers
     assert "login request that is too large" in response.text
     assert "QQQQQQQQ" not in response.text
-    assert not [name for name in response.cookies.keys() if name.startswith("lti1p3-")]
+    assert not [name for name in response.cookies.get_dict() if name.startswith("lti1p3-")]
     assert _count(limited_tool, LaunchFailure, LaunchFailure.detail.contains("QQQQQQQQ")) == 0
 
 
