@@ -29,7 +29,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Session,
+    make_transient_to_detached,
+    mapped_column,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -186,6 +192,15 @@ def find_or_insert_row(
 
 def _insert_if_absent(session: Session, target: Any, values: dict[str, Any]) -> None:
     session.execute(insert_for(session)(target).values(**values).on_conflict_do_nothing())
+
+
+def as_loaded(session: Session, model: type[_Row], values: dict[str, Any]) -> _Row:
+    """The row of ``model`` with these column values, put into ``session`` as if just read
+    from the database (no SQL): for rows a request wrote itself and reads next. Columns
+    not given are read on first use, as after an expiry."""
+    row = model(**values)
+    make_transient_to_detached(row)
+    return session.merge(row, load=False)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -17,10 +17,12 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lti_tool import protocol
-from lti_tool.db import utcnow
+from lti_tool.db import as_loaded, utcnow
 from lti_tool.launch.errors import CsrfFailure, LaunchExpired
+from lti_tool.launch.records import RecordedRows
 from lti_tool.models import Context, Deployment, Launch, Registration, ResourceLink, User
 
 
@@ -105,6 +107,8 @@ _RESTORE = (
     .where(Launch.id == bindparam("launch_id"))
     .options(joinedload(Launch.user), joinedload(Launch.resource_link))
 )
+# A launch hands itself to its first page, rendered in the same request and session.
+_HANDED_OVER = "lti_tool.launch_handed_over"
 
 
 class LaunchTokens:
@@ -116,7 +120,25 @@ class LaunchTokens:
     def issue(self, launch_id: str) -> str:
         return self._serializer.dumps(launch_id)
 
+    def hand_over(
+        self, session: Session, token: str, row: dict[str, Any], rows: RecordedRows
+    ) -> None:
+        """Put the launch just written (``row``) and its rows into ``session`` as if read,
+        for the next ``restore`` of ``token`` in it: the launch's first page then reads
+        none of them again (one use only)."""
+        launch = as_loaded(session, Launch, row)
+        # Set as loaded, not assigned (nothing to flush); the launch holds them, as the
+        # session's identity map holds its rows weakly.
+        related = (("user", User, rows.user), ("context", Context, rows.context))
+        for name, model, values in (*related, ("resource_link", ResourceLink, rows.link)):
+            loaded = as_loaded(session, model, values) if values is not None else None
+            set_committed_value(launch, name, loaded)
+        session.info[_HANDED_OVER] = LaunchContext(launch=launch, token=token)
+
     def restore(self, session: Session, token: str) -> LaunchContext:
+        handed: LaunchContext | None = session.info.pop(_HANDED_OVER, None)
+        if handed is not None and handed.token == token:
+            return handed
         try:
             launch_id = self._serializer.loads(token, max_age=self.ttl_seconds)
         except SignatureExpired as exc:

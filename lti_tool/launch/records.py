@@ -198,10 +198,26 @@ class RecordedLaunch:
     role: str
 
 
-def _update_changed(session: Session, table: Table, row: Any, wanted: dict[str, Any]) -> None:
-    changed = {name: value for name, value in wanted.items() if getattr(row, name) != value}
+@dataclass(frozen=True)
+class RecordedRows:
+    """The columns of the launch's user, course and link as the launch leaves them (each
+    by its natural key, what was read, and what was written), so its first page needs no
+    second read of them (``LaunchTokens.hand_over``). Columns not listed are read if used."""
+
+    user: dict[str, Any]
+    context: dict[str, Any] | None
+    link: dict[str, Any] | None
+
+
+def _update_changed(
+    session: Session, table: Table, row: Any, key: dict[str, Any], wanted: dict[str, Any]
+) -> dict[str, Any]:
+    """Write what changed; return the row's columns as they now are."""
+    columns = row._asdict() if hasattr(row, "_asdict") else dict(vars(row))
+    changed = {name: value for name, value in wanted.items() if columns[name] != value}
     if changed:
         session.connection().execute(update(table).where(table.c.id == row.id).values(**changed))
+    return {**key, **columns, **wanted}
 
 
 def _known_or_found(
@@ -217,7 +233,9 @@ def _known_or_found(
     return find_or_insert_row(session, table, find, key, defaults)
 
 
-def _upsert_user(session: Session, issuer: str, claims: dict[str, Any], known: Any) -> int:
+def _upsert_user(
+    session: Session, issuer: str, claims: dict[str, Any], known: Any
+) -> dict[str, Any]:
     # Name and email are optional claims (Canvas omits email under some privacy settings);
     # keep what we had rather than blanking it.
     wanted: dict[str, Any] = {}
@@ -227,13 +245,12 @@ def _upsert_user(session: Session, issuer: str, claims: dict[str, Any], known: A
             wanted[field] = value.strip()[: 255 if field != "email" else 320]
     key = {"issuer": issuer, "sub": str(claims["sub"])}
     user = _known_or_found(session, known, _users, _FIND_USER, key, wanted)
-    _update_changed(session, _users, user, wanted)
-    return int(user.id)
+    return _update_changed(session, _users, user, key, wanted)
 
 
 def _upsert_context(
     session: Session, registration: Registration, claim: Any, known: Any
-) -> int | None:
+) -> dict[str, Any] | None:
     if not isinstance(claim, dict) or not claim.get("id"):
         return None  # a launch without a course (e.g. from a user's own space) is allowed
     wanted = {
@@ -242,8 +259,7 @@ def _upsert_context(
     }
     key = {"registration_id": registration.id, "context_id": str(claim["id"])}
     context = _known_or_found(session, known, _contexts, _FIND_CONTEXT, key, wanted)
-    _update_changed(session, _contexts, context, wanted)
-    return int(context.id)
+    return _update_changed(session, _contexts, context, key, wanted)
 
 
 def _service_url(
@@ -276,8 +292,7 @@ def _upsert_resource_link(
     claims: dict[str, Any],
     warnings: list[str],
     known: Any,
-) -> tuple[int, str | None] | None:
-    """The link's primary key and the activity it delivers."""
+) -> dict[str, Any] | None:
     claim = claims.get(protocol.CLAIM_RESOURCE_LINK)
     if not isinstance(claim, dict) or not claim.get("id"):
         return None
@@ -305,8 +320,7 @@ def _upsert_resource_link(
             registration, nrps.get("context_memberships_url"), "NRPS memberships", warnings
         )
         wanted["nrps_url"] = memberships or link.nrps_url
-    _update_changed(session, _links, link, wanted)
-    return int(link.id), wanted.get("activity_slug", link.activity_slug)
+    return _update_changed(session, _links, link, key, wanted)
 
 
 def prepare_launch(
@@ -316,15 +330,18 @@ def prepare_launch(
     claims: dict[str, Any],
     ttl_seconds: int,
     known: KnownRows | None = None,
-) -> tuple[RecordedLaunch, dict[str, Any]]:
-    """Record the launch's user, course and link; return the launch and its row, which
-    :func:`insert_launch` writes (last, so a write transaction stays short). ``known``:
-    the rows :func:`read_known` found (each one missing is found or inserted here)."""
+) -> tuple[RecordedLaunch, dict[str, Any], RecordedRows]:
+    """Record the launch's user, course and link; return the launch, its row, which
+    :func:`insert_launch` writes (last, so a write transaction stays short), and the rows
+    it points at. ``known``: the rows :func:`read_known` found (each one missing is found
+    or inserted here)."""
     known = known or KnownRows(None, None, None, None)
-    user_id = _upsert_user(session, registration.issuer, claims, known.user)
-    context_pk = _upsert_context(
+    user = _upsert_user(session, registration.issuer, claims, known.user)
+    user_id = int(user["id"])
+    context = _upsert_context(
         session, registration, claims.get(protocol.CLAIM_CONTEXT), known.context
     )
+    context_pk = int(context["id"]) if context else None
     warnings: list[str] = []
     link = _upsert_resource_link(session, registration, context_pk, claims, warnings, known.link)
     for warning in warnings:
@@ -335,8 +352,8 @@ def prepare_launch(
         id=uuid.uuid4().hex,
         user_id=user_id,
         context_pk=context_pk,
-        resource_link_pk=link[0] if link else None,
-        activity_slug=link[1] if link else None,
+        resource_link_pk=int(link["id"]) if link else None,
+        activity_slug=link["activity_slug"] if link else None,
         message_type=claims[protocol.CLAIM_MESSAGE_TYPE],
         role=protocol.classify_roles(roles),
     )
@@ -355,7 +372,7 @@ def prepare_launch(
         "created_at": now,
         "expires_at": now + dt.timedelta(seconds=ttl_seconds),
     }
-    return recorded, row
+    return recorded, row, RecordedRows(user, context, link)
 
 
 def insert_launch(session: Session, row: dict[str, Any]) -> None:
@@ -370,6 +387,6 @@ def record_launch(
     ttl_seconds: int,
 ) -> RecordedLaunch:
     """The launch and its rows, recorded in the session's transaction."""
-    recorded, row = prepare_launch(session, registration, deployment_pk, claims, ttl_seconds)
+    recorded, row, _rows = prepare_launch(session, registration, deployment_pk, claims, ttl_seconds)
     insert_launch(session, row)
     return recorded

@@ -31,6 +31,7 @@ from lti_tool.launch.errors import (
 from lti_tool.launch.login import storage_value
 from lti_tool.launch.records import (
     RecordedLaunch,
+    RecordedRows,
     insert_launch,
     prepare_launch,
     read_known,
@@ -67,6 +68,7 @@ class Launched:
     token: str
     login_state: LoginStateData
     row: dict[str, Any]
+    rows: RecordedRows
 
 
 class LaunchService:
@@ -129,7 +131,7 @@ class LaunchService:
         try:
             known = read_known(session, registration, claims)
             deployment_pk = resolve_deployment(session, registration, deployment_id, known)
-            launch, row = prepare_launch(
+            launch, row, rows = prepare_launch(
                 session, registration, deployment_pk, claims, self.tokens.ttl_seconds, known
             )
         except LaunchError as refused:
@@ -141,18 +143,19 @@ class LaunchService:
                 if isinstance(refused, UnknownDeployment):
                     record_pending_deployment(apart, registration, deployment_id)
             raise
-        return Launched(launch, self.tokens.issue(launch.id), login_state, row)
+        return Launched(launch, self.tokens.issue(launch.id), login_state, row, rows)
 
-    @staticmethod
-    def admit(session: Session, launched: Launched) -> None:
+    def admit(self, session: Session, launched: Launched) -> None:
         """Use the state up and write the launch, and commit: last, after every read of the
         request (choosing the landing page included), so the write transaction is short (on
         SQLite it holds the database's one write lock, which every login and launch waits
         for) and the whole launch is one transaction (one round trip each for BEGIN and
-        COMMIT on PostgreSQL)."""
+        COMMIT on PostgreSQL). The launch is then handed to its first page, rendered in the
+        same session, which would otherwise read back what was just written."""
         use_up(session, launched.login_state)
         insert_launch(session, launched.row)
         session.commit()
+        self.tokens.hand_over(session, launched.token, launched.row, launched.rows)
 
     def _storage_proof_ok(self, state_id: str, proof: str) -> bool:
         expected = storage_value(self.secret_key, state_id)

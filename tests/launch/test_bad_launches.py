@@ -186,9 +186,7 @@ def test_unknown_state_is_refused(tool: Served, tool_services: ToolServices) -> 
     assert row_counts(tool_services) == before
 
 
-def _posted_with_state(
-    form: Any, cookies: dict[str, str], state: str
-) -> requests.Response:
+def _posted_with_state(form: Any, cookies: dict[str, str], state: str) -> requests.Response:
     fields = {**form.fields, "state": state}
     return requests.post(form.action, data=fields, cookies=cookies, timeout=10)
 

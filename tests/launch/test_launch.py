@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from lti_tool import protocol
 from lti_tool.extensions import ToolServices
@@ -130,6 +130,41 @@ def test_a_launch_answers_with_the_page_to_see_and_names_its_address(
         assert again.status_code == 200
         assert "page-url" not in again.text  # a page fetched at its own address
     assert "Breaking the hold" in learner.text
+
+
+def test_the_first_page_shows_what_the_launch_recorded_without_reading_it_back(
+    canvas: SandboxDriver, tool_services: ToolServices
+) -> None:
+    """The launch hands its rows to its first page: the learner's new name from the LMS
+    is on it, and no statement read the launch back (the page's own address reads it)."""
+    launch(canvas, "learner05")
+    statements: list[tuple[str, Any]] = []
+
+    def spy(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        statements.append((statement, parameters))
+
+    new_name = unique("Renamed Learner ")
+    event.listen(tool_services.engine, "before_cursor_execute", spy)
+    try:
+        response = canvas.launch(
+            requests.Session(),
+            "learner05",
+            tamper=lambda token: canvas.forge(token, "resigned", changes={"name": new_name}),
+        )
+    finally:
+        event.remove(tool_services.engine, "before_cursor_execute", spy)
+
+    assert response.status_code == 200
+    assert f"as <strong>{new_name}</strong>" in response.text
+    recorded = _latest_launch(tool_services)
+    reads_of_the_launch = [
+        statement
+        for statement, parameters in statements
+        if statement.lstrip().upper().startswith("SELECT") and recorded.id in str(parameters)
+    ]
+    assert reads_of_the_launch == []
+    again = requests.get(response.url, timeout=10)
+    assert f"as <strong>{new_name}</strong>" in again.text
 
 
 def test_a_fault_on_the_first_page_sends_the_browser_to_its_address_to_retry(
