@@ -240,6 +240,28 @@ class RunFigures:
     p95: float
     p99: float
     redirects: frozenset[int]
+    # CPU seconds per launch: the tool's gunicorn processes, and the benchmark's clients
+    # (which sign the id_tokens and read the pages) on the same machine.
+    server_cpu: float = 0.0
+    client_cpu: float = 0.0
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by a process and its children (gunicorn master + workers)."""
+    total, pids = 0.0, [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / _TICKS
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        pids.extend(int(child) for child in children)
+    return total
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -247,13 +269,20 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def _run(target: Target, key_pem: bytes, kid: str, concurrency: int, launches: int) -> RunFigures:
+def _run(
+    target: Target, key_pem: bytes, kid: str, concurrency: int, launches: int, server_pid: int
+) -> RunFigures:
     per_client = max(1, launches // concurrency)
     jobs = [(target, key_pem, kid, per_client, seed) for seed in range(concurrency)]
+    server_before, clients_before = _tree_cpu(server_pid), os.times()
     started = time.perf_counter()
     with mp.get_context("fork").Pool(concurrency) as pool:
         results = pool.map(_client, jobs)
     elapsed = time.perf_counter() - started
+    server_cpu, clients_after = _tree_cpu(server_pid) - server_before, os.times()
+    client_cpu = (clients_after.children_user + clients_after.children_system) - (
+        clients_before.children_user + clients_before.children_system
+    )
     timings = [t for chunk, _ in results for t in chunk]
     return RunFigures(
         launches=len(timings),
@@ -262,6 +291,8 @@ def _run(target: Target, key_pem: bytes, kid: str, concurrency: int, launches: i
         p95=_percentile(timings, 0.95),
         p99=_percentile(timings, 0.99),
         redirects=frozenset(r for _, chunk in results for r in chunk),
+        server_cpu=server_cpu / len(timings),
+        client_cpu=client_cpu / len(timings),
     )
 
 
@@ -273,6 +304,8 @@ def _median_figures(runs: list[RunFigures]) -> RunFigures:
         p95=statistics.median(r.p95 for r in runs),
         p99=statistics.median(r.p99 for r in runs),
         redirects=frozenset().union(*(r.redirects for r in runs)),
+        server_cpu=statistics.median(r.server_cpu for r in runs),
+        client_cpu=statistics.median(r.client_cpu for r in runs),
     )
 
 
@@ -443,6 +476,7 @@ def main() -> None:
         ),
     ]
     try:
+        server_pids = {"ours": servers[0].pid, "peer": servers[1].pid}
         for target in (ours, peer):
             _wait_healthy(target.base_url)
             _client((target, key_pem, kid, 20, 999))  # warm every worker's caches
@@ -460,7 +494,8 @@ def main() -> None:
         )
         print(
             f"{'concurrency':>11} {'tool':>4} {'launches':>8} {'launches/s':>10} "
-            f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'redirects':>9}"
+            f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'redirects':>9} "
+            f"{'server CPU ms':>13} {'client CPU ms':>13}"
         )
         results: dict[int, dict[str, RunFigures]] = {}
         for concurrency in options.concurrency:
@@ -469,7 +504,14 @@ def main() -> None:
                 order = (peer, ours) if repeat % 2 == 0 else (ours, peer)
                 for target in order:
                     runs[target.name].append(
-                        _run(target, key_pem, kid, concurrency, options.launches)
+                        _run(
+                            target,
+                            key_pem,
+                            kid,
+                            concurrency,
+                            options.launches,
+                            server_pids[target.name],
+                        )
                     )
             results[concurrency] = {name: _median_figures(r) for name, r in runs.items()}
             for name in ("peer", "ours"):
@@ -478,7 +520,8 @@ def main() -> None:
                     f"{concurrency:>11} {name:>4} {figures.launches:>8} {figures.rate:>10.1f} "
                     f"{figures.p50 * 1000:>7.1f} {figures.p95 * 1000:>7.1f} "
                     f"{figures.p99 * 1000:>7.1f} "
-                    f"{','.join(str(r) for r in sorted(figures.redirects)):>9}"
+                    f"{','.join(str(r) for r in sorted(figures.redirects)):>9} "
+                    f"{figures.server_cpu * 1000:>13.2f} {figures.client_cpu * 1000:>13.2f}"
                 )
         print("ratios ours/peer (launches/s: above 1 is better for ours; p50: below 1 is)")
         for concurrency, cell in results.items():

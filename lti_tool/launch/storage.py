@@ -119,9 +119,10 @@ def check_unused(login_state: LoginStateData, nonce: str) -> None:
 
 _used = cast(Table, UsedLoginState.__table__)
 # Built once per dialect: every launch runs one (``on_conflict_do_nothing`` is dialect SQL).
+# RETURNING says whether the row went in (psycopg reports no rowcount for it).
 _USE_UP = {
-    "postgresql": postgresql_insert(_used).on_conflict_do_nothing(),
-    "sqlite": sqlite_insert(_used).on_conflict_do_nothing(),
+    "postgresql": postgresql_insert(_used).on_conflict_do_nothing().returning(_used.c.state_id),
+    "sqlite": sqlite_insert(_used).on_conflict_do_nothing().returning(_used.c.state_id),
 }
 _SWEEP_USED = delete(_used).where(_used.c.expires_at < bindparam("before"))
 _FIND_USED = select(_used.c.state_id).where(_used.c.state_id == bindparam("state_id"))
@@ -136,7 +137,7 @@ def use_up(session: Session, login_state: LoginStateData) -> None:
         _USE_UP[connection.dialect.name],
         {"state_id": login_state.id, "expires_at": login_state.expires_at},
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.first() is None:
         raise ReplayedLaunch("this state and nonce were already used")
     # A used state can be forgotten once it has expired (it is refused as expired then).
     # Swept here rather than by a job, on about one launch in fifty; an hour's margin
