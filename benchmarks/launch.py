@@ -15,6 +15,13 @@ first page, ours with the activity's overview) until the first page the learner 
 which must answer 200 with the tool's own content (our activity's title; the PEER tool's
 "launch validated" page). A round trip is timed from the login to that page.
 
+Learners: by default every cell launches the same --learners returning learners, each
+launched once on both tools before the timed runs, as most launches resume an activity
+(the cells used to mix in first launches in proportions that differed between cells: at
+c=16 most launches of the first repeat were a new learner's). With --learners 0 every launch
+is a new learner's first, which costs our tool its user, participation and placement rows
+(the PEER tool stores nothing either way).
+
 For each concurrency the PEER and our tool are run --repeats times in ABBA order (peer, ours,
 ours, peer, ...) so drift hits both equally; the figures printed are medians over the
 repeats: launches per second and p50/p95/p99 ms of whole round trips, then the ratios
@@ -219,15 +226,24 @@ def check_rejects_forgery(target: Target, kid: str) -> None:
     raise RuntimeError(f"{target.name} accepted a forged id_token")
 
 
-def _client(args: tuple[Target, bytes, str, int, int]) -> tuple[list[float], set[int]]:
-    target, key_pem, kid, count, seed = args
+def learner(seed: int, index: int, learners: int) -> str:
+    """The learner of a client's launch: one of ``learners`` returning learners (each
+    client starts at its own place in the list), or a new learner each time (0)."""
+    if learners == 0:
+        return f"bench-new-{uuid.uuid4().hex}"
+    return f"bench-learner-{(seed * 13 + index) % learners}"
+
+
+def _client(args: tuple[Target, bytes, str, int, int, int]) -> tuple[list[float], set[int]]:
+    target, key_pem, kid, count, seed, learners = args
     key = serialization.load_pem_private_key(key_pem, password=None)
     http_client = HttpClient(target.base_url)
     timings: list[float] = []
     redirects: set[int] = set()
     for index in range(count):
+        user = learner(seed, index, learners)
         started = time.perf_counter()
-        redirects.add(launch_once(http_client, target, key, kid, f"bench-{seed}-{index % 50}"))
+        redirects.add(launch_once(http_client, target, key, kid, user))
         timings.append(time.perf_counter() - started)
     return timings, redirects
 
@@ -270,10 +286,16 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def _run(
-    target: Target, key_pem: bytes, kid: str, concurrency: int, launches: int, server_pid: int
+    target: Target,
+    key_pem: bytes,
+    kid: str,
+    concurrency: int,
+    launches: int,
+    server_pid: int,
+    learners: int,
 ) -> RunFigures:
     per_client = max(1, launches // concurrency)
-    jobs = [(target, key_pem, kid, per_client, seed) for seed in range(concurrency)]
+    jobs = [(target, key_pem, kid, per_client, seed, learners) for seed in range(concurrency)]
     server_before, clients_before = _tree_cpu(server_pid), os.times()
     started = time.perf_counter()
     with mp.get_context("fork").Pool(concurrency) as pool:
@@ -446,6 +468,13 @@ def main() -> None:
         help="launches per tool, concurrency and repeat",
     )
     parser.add_argument("--repeats", type=int, default=3, help="runs per tool and concurrency")
+    parser.add_argument(
+        "--learners",
+        type=int,
+        default=50,
+        help="returning learners, each launched once before the timed runs (most launches "
+        "resume an activity); 0: every launch is a new learner's first",
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
     parser.add_argument("--database-url", default="")
@@ -479,7 +508,8 @@ def main() -> None:
         server_pids = {"ours": servers[0].pid, "peer": servers[1].pid}
         for target in (ours, peer):
             _wait_healthy(target.base_url)
-            _client((target, key_pem, kid, 20, 999))  # warm every worker's caches
+            # Warm every worker's caches, and launch each returning learner once.
+            _client((target, key_pem, kid, max(20, options.learners), 0, options.learners))
             check_rejects_forgery(target, kid)
         print(
             f"gunicorn for both: {options.workers} workers x {options.threads} threads "
@@ -487,6 +517,11 @@ def main() -> None:
             f"{database_label(options.database_url)}; "
             f"{os.cpu_count()} CPUs; {options.repeats} repeats per cell, ABBA order, "
             "medians shown"
+        )
+        print(
+            f"learners: {options.learners} returning learners, each launched once before"
+            if options.learners
+            else "learners: every launch is a new learner's first launch"
         )
         print(
             "round trip = GET /lti/login, sign id_token, POST /lti/launch, follow redirects "
@@ -511,6 +546,7 @@ def main() -> None:
                             concurrency,
                             options.launches,
                             server_pids[target.name],
+                            options.learners,
                         )
                     )
             results[concurrency] = {name: _median_figures(r) for name, r in runs.items()}

@@ -157,7 +157,11 @@ def install(app: Flask) -> None:
         follow_ups = g.pop("after_commit", []) if response.status_code < 400 else []
         if session is not None:
             try:
-                if response.status_code < 400:
+                # A session the page never used (or one a launch committed already) has
+                # nothing to end.
+                if not session.in_transaction():
+                    pass
+                elif response.status_code < 400:
                     session.commit()
                 else:
                     session.rollback()

@@ -18,7 +18,7 @@ from pylti1p3.tool_config import ToolConfAbstract
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lti_tool.keys import KeyStore
+from lti_tool.keys import KeyStore, ToolKey
 from lti_tool.models import Deployment, DeploymentStatus, Registration
 from lti_tool.models.admin import ApprovalState, RegistrationRecord
 
@@ -102,20 +102,16 @@ class DatabaseToolConf(ToolConfAbstract[Any]):
         return "disabled"
 
     def to_lti_registration(self, row: Registration) -> LtiRegistration:
-        signing_key = self._key_store.signing_key()
         registration = (
-            LtiRegistration()
+            _SignedWithToolKey(self._key_store)
             .set_issuer(row.issuer)
             .set_client_id(row.client_id)
             .set_auth_login_url(row.auth_login_url)
             .set_auth_token_url(row.auth_token_url)
             .set_key_set_url(row.key_set_url)
-            .set_tool_private_key(signing_key.private_key)  # type: ignore[arg-type]
         )
         if row.auth_audience:
             registration.set_auth_audience(row.auth_audience)
-        # pylti1p3 reads the kid from the public key it holds; give it the JWKS entry's kid.
-        registration.get_kid = lambda: signing_key.kid  # type: ignore[method-assign]
         return registration
 
     def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> LtiRegistration:
@@ -148,3 +144,26 @@ class DatabaseToolConf(ToolConfAbstract[Any]):
                 query = query.where(Registration.client_id == client_id)
             found = session.scalars(query).first()
         return LtiDeployment().set_deployment_id(found.deployment_id) if found else None
+
+
+class _SignedWithToolKey(LtiRegistration):  # type: ignore[misc]
+    """pylti1p3's registration, whose signing key (and its JWKS kid: pylti1p3 would derive
+    one from the public key) is the key store's current one, read when first asked for:
+    only service calls sign, and every login and launch looks a registration up."""
+
+    def __init__(self, key_store: KeyStore) -> None:
+        super().__init__()
+        self._key_store = key_store
+        self._signing_key: ToolKey | None = None
+
+    def _key(self) -> ToolKey:
+        # One key for this object's life, so the kid and the key always go together.
+        if self._signing_key is None:
+            self._signing_key = self._key_store.signing_key()
+        return self._signing_key
+
+    def get_tool_private_key(self) -> Any:
+        return self._key().private_key
+
+    def get_kid(self) -> str:
+        return self._key().kid

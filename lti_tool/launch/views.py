@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 from pylti1p3.contrib.flask import FlaskRequest
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -70,7 +70,8 @@ def login() -> BaseResponse:
             )
         )
     else:
-        response = redirect(begun.auth_url, code=302)
+        # No HTML body (Flask's redirect writes one, with the long URL escaped in it).
+        response = Response(status=302, headers={"Location": begun.auth_url})
     _set_state_cookies(response, begun.state_id)
     return response
 
