@@ -134,8 +134,8 @@ class Settings:
     proxy_hops: int = 0
     # Extra origins allowed to frame the tool besides registered platforms (space separated).
     extra_frame_ancestors: tuple[str, ...] = field(default_factory=tuple)
-    # OIDC logins (/lti/login) per client address per minute; above it, 429. A class behind
-    # one NAT launches together, so this is generous; it stops floods, not learners.
+    # Refused OIDC logins (/lti/login) per client address per minute; above it, 429. Each
+    # writes a refused-launch record; a genuine login writes nothing and is not counted.
     login_rate_per_minute: int = 300
     # Dynamic Registration requests (/lti/register, each fetches from the platform) per client
     # address per hour.
