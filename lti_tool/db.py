@@ -193,6 +193,47 @@ def find_or_insert_row(
     return found
 
 
+def insert_or_find(
+    session: Session,
+    model: type[_Row],
+    defaults: dict[str, Any],
+    **natural_key: Any,
+) -> tuple[_Row, bool]:
+    """:func:`find_or_create` for a row just read as absent: inserted in one statement
+    (``INSERT … ON CONFLICT DO NOTHING RETURNING``); when another request inserted it
+    first, its row is read. True when this call inserted it."""
+    values = {**natural_key, **defaults}
+    statement = insert_for(session)(model).values(**values).on_conflict_do_nothing()
+    inserted = session.scalars(statement.returning(model)).first()
+    if inserted is not None:
+        return inserted, True
+    return find_or_create(session, model, defaults, **natural_key), False
+
+
+def insert_or_find_row(
+    session: Session,
+    table: Table,
+    find: Select[Any],
+    natural_key: dict[str, Any],
+    defaults: dict[str, Any],
+) -> Row[Any]:
+    """:func:`find_or_insert_row` for a row just read as absent: one statement when it is
+    inserted (it returns ``find``'s columns), the find's when another request won."""
+    connection = session.connection()
+    statement = (
+        insert_for(session)(table)
+        .values(**natural_key, **defaults)
+        .on_conflict_do_nothing()
+        .returning(*find.selected_columns)
+    )
+    inserted = connection.execute(statement).first()
+    if inserted is not None:
+        return inserted
+    found = connection.execute(find, natural_key).first()
+    assert found is not None, f"{table.name} {natural_key} vanished after its insert"
+    return found
+
+
 def _insert_if_absent(session: Session, target: Any, values: dict[str, Any]) -> None:
     session.execute(insert_for(session)(target).values(**values).on_conflict_do_nothing())
 

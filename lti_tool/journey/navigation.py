@@ -51,6 +51,7 @@ def landing_page(
         participation = find_participation(session, user_id, activity_slug)
         if participation is None:
             version = current_version(session, activity_slug)
+            hand_over(session, user_id, activity_slug, None, version)
             if version is None or version.retired_at is not None:
                 return RESUME, {}
             activity = activity_for_version(version)

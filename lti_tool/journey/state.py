@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lti_tool.catalog import activity_for_version, current_version
 from lti_tool.course import (
@@ -23,7 +24,7 @@ from lti_tool.course import (
     Score,
     credit_unavailable,
 )
-from lti_tool.db import find_or_create, insert_for
+from lti_tool.db import insert_for, insert_or_find
 from lti_tool.journey import events
 from lti_tool.journey.errors import (
     ActivityNotChosen,
@@ -128,22 +129,37 @@ def find_participation(session: Session, user_id: int, slug: str) -> Participati
     return found.unique().first()
 
 
-# A launch reads the learner's participation to choose its landing page, then renders that
-# page in the same request and session: the page takes the participation read for it
-# rather than reading it again (only the launch's own rows are written in between).
+# A launch reads the learner's participation to choose its landing page (and, for a first
+# launch, the activity's current version), then renders that page in the same request and
+# session: the page takes what was read for it rather than reading it again (only the
+# launch's own rows are written in between; a tab that starts the participation meanwhile
+# is met by the insert's ON CONFLICT).
 _HANDED_OVER = "lti_tool.landing_participation"
 
 
-def hand_over(session: Session, user_id: int, slug: str, participation: Participation) -> None:
-    session.info[_HANDED_OVER] = (user_id, slug, participation)
+@dataclass(frozen=True)
+class _LandingRead:
+    user_id: int
+    slug: str
+    participation: Participation | None
+    version: ActivityVersion | None
 
 
-def _taken_over(session: Session, user_id: int, slug: str) -> Participation | None:
-    handed = session.info.pop(_HANDED_OVER, None)
-    if handed is None or handed[:2] != (user_id, slug):
+def hand_over(
+    session: Session,
+    user_id: int,
+    slug: str,
+    participation: Participation | None,
+    version: ActivityVersion | None = None,
+) -> None:
+    session.info[_HANDED_OVER] = _LandingRead(user_id, slug, participation, version)
+
+
+def _taken_over(session: Session, user_id: int, slug: str) -> _LandingRead | None:
+    handed: _LandingRead | None = session.info.pop(_HANDED_OVER, None)
+    if handed is None or (handed.user_id, handed.slug) != (user_id, slug):
         return None
-    participation: Participation = handed[2]
-    return participation
+    return handed
 
 
 def open_journey(session: Session, launch: LaunchContext, now: datetime) -> Journey:
@@ -154,17 +170,18 @@ def open_journey(session: Session, launch: LaunchContext, now: datetime) -> Jour
     slug = link.activity_slug
     if not slug:
         raise ActivityNotChosen()
-    participation = _taken_over(session, launch.user.id, slug) or find_participation(
-        session, launch.user.id, slug
+    handed = _taken_over(session, launch.user.id, slug)
+    participation = (
+        handed.participation if handed else find_participation(session, launch.user.id, slug)
     )
     if participation is None:
-        version = current_version(session, slug)
+        version = handed.version if handed and handed.version else current_version(session, slug)
         if version is None:
             raise ActivityUnavailable(slug)
         if version.retired_at is not None:
             raise ActivityRetired(slug)
         # A learner's two tabs may open the journey at once: one participation all the same.
-        participation = find_or_create(
+        participation, started = insert_or_find(
             session,
             Participation,
             defaults={
@@ -178,6 +195,10 @@ def open_journey(session: Session, launch: LaunchContext, now: datetime) -> Jour
             user_id=launch.user.id,
             activity_slug=slug,
         )
+        if started:
+            # Just inserted: it has no attempts yet, and its version is the one in hand.
+            set_committed_value(participation, "attempts", [])
+            set_committed_value(participation, "activity_version", version)
         record_placement(session, participation, link.id)
     elif participation.resource_link_pk != link.id:
         # The placement the learner last came through (certificates and records name it).

@@ -18,7 +18,7 @@ from sqlalchemy import Table, bindparam, insert, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool import protocol
-from lti_tool.db import find_or_insert_row, utcnow
+from lti_tool.db import find_or_insert_row, insert_or_find_row, utcnow
 from lti_tool.launch.errors import DeploymentPending, UnknownDeployment
 from lti_tool.models import (
     Context,
@@ -227,14 +227,20 @@ def _known_or_found(
     find: Any,
     key: dict[str, Any],
     defaults: dict[str, Any],
+    *,
+    read: bool,
 ) -> Any:
+    """The row ``read_known`` found; else, when it read and found nothing (a first launch),
+    the row inserted at once; else (nothing read) the row found or inserted."""
     if known is not None:
         return known
+    if read:
+        return insert_or_find_row(session, table, find, key, defaults)
     return find_or_insert_row(session, table, find, key, defaults)
 
 
 def _upsert_user(
-    session: Session, issuer: str, claims: dict[str, Any], known: Any
+    session: Session, issuer: str, claims: dict[str, Any], known: Any, read: bool
 ) -> dict[str, Any]:
     # Name and email are optional claims (Canvas omits email under some privacy settings);
     # keep what we had rather than blanking it.
@@ -244,12 +250,12 @@ def _upsert_user(
         if isinstance(value, str) and value.strip():
             wanted[field] = value.strip()[: 255 if field != "email" else 320]
     key = {"issuer": issuer, "sub": str(claims["sub"])}
-    user = _known_or_found(session, known, _users, _FIND_USER, key, wanted)
+    user = _known_or_found(session, known, _users, _FIND_USER, key, wanted, read=read)
     return _update_changed(session, _users, user, key, wanted)
 
 
 def _upsert_context(
-    session: Session, registration: Registration, claim: Any, known: Any
+    session: Session, registration: Registration, claim: Any, known: Any, read: bool
 ) -> dict[str, Any] | None:
     if not isinstance(claim, dict) or not claim.get("id"):
         return None  # a launch without a course (e.g. from a user's own space) is allowed
@@ -258,7 +264,7 @@ def _upsert_context(
         "title": str(claim.get("title") or "")[:1024],
     }
     key = {"registration_id": registration.id, "context_id": str(claim["id"])}
-    context = _known_or_found(session, known, _contexts, _FIND_CONTEXT, key, wanted)
+    context = _known_or_found(session, known, _contexts, _FIND_CONTEXT, key, wanted, read=read)
     return _update_changed(session, _contexts, context, key, wanted)
 
 
@@ -292,12 +298,13 @@ def _upsert_resource_link(
     claims: dict[str, Any],
     warnings: list[str],
     known: Any,
+    read: bool,
 ) -> dict[str, Any] | None:
     claim = claims.get(protocol.CLAIM_RESOURCE_LINK)
     if not isinstance(claim, dict) or not claim.get("id"):
         return None
     key = {"registration_id": registration.id, "resource_link_id": str(claim["id"])}
-    link = _known_or_found(session, known, _links, _FIND_LINK, key, {"ags_scopes": []})
+    link = _known_or_found(session, known, _links, _FIND_LINK, key, {"ags_scopes": []}, read=read)
     wanted: dict[str, Any] = {
         "context_pk": context_pk,
         "title": str(claim.get("title") or "")[:1024],
@@ -335,15 +342,18 @@ def prepare_launch(
     :func:`insert_launch` writes (last, so a write transaction stays short), and the rows
     it points at. ``known``: the rows :func:`read_known` found (each one missing is found
     or inserted here)."""
+    read = known is not None
     known = known or KnownRows(None, None, None, None)
-    user = _upsert_user(session, registration.issuer, claims, known.user)
+    user = _upsert_user(session, registration.issuer, claims, known.user, read)
     user_id = int(user["id"])
     context = _upsert_context(
-        session, registration, claims.get(protocol.CLAIM_CONTEXT), known.context
+        session, registration, claims.get(protocol.CLAIM_CONTEXT), known.context, read
     )
     context_pk = int(context["id"]) if context else None
     warnings: list[str] = []
-    link = _upsert_resource_link(session, registration, context_pk, claims, warnings, known.link)
+    link = _upsert_resource_link(
+        session, registration, context_pk, claims, warnings, known.link, read
+    )
     for warning in warnings:
         log.warning("launch from %s: %s", registration.issuer, warning)
     roles = [r for r in claims.get(protocol.CLAIM_ROLES, []) if isinstance(r, str)]

@@ -14,7 +14,7 @@ import requests
 from sqlalchemy import func, select
 
 from lti_tool.extensions import ToolServices
-from lti_tool.models import Context, Launch, Registration, ResourceLink
+from lti_tool.models import Context, Launch, Participation, Registration, ResourceLink
 from lti_tool.sandbox import platform_registration, register_tool
 from lti_tool.sandbox.driver import SandboxDriver
 from lti_tool.sandbox_link import add_sandbox_platform
@@ -83,3 +83,9 @@ def test_a_learner_in_several_tabs_at_once_is_one_user(
             select(Launch.user_id).where(Launch.registration_id == registration_id)
         ).all()
     assert len(users) == 6 and len(set(users)) == 1
+    # Every tab's first page started the journey; it was started once.
+    with tool_services.session_factory() as session:
+        participations = session.scalars(
+            select(Participation.id).where(Participation.user_id == users[0])
+        ).all()
+    assert len(participations) == 1

@@ -167,6 +167,31 @@ def test_the_first_page_shows_what_the_launch_recorded_without_reading_it_back(
     assert f"as <strong>{new_name}</strong>" in again.text
 
 
+def test_a_first_launch_reads_none_of_what_it_writes(
+    canvas: SandboxDriver, tool_services: ToolServices
+) -> None:
+    """A new learner's launch inserts the user, the launch, the participation and its
+    placement, each in one statement: none is looked for again after the read that found
+    it missing, and the landing's reads are handed to the first page."""
+    statements: list[str] = []
+
+    def spy(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(tool_services.engine, "before_cursor_execute", spy)
+    try:
+        response = _resigned_launch(canvas, {"sub": unique("first-launch-")})
+    finally:
+        event.remove(tool_services.engine, "before_cursor_execute", spy)
+
+    assert response.status_code == 200 and "Breaking the hold" in response.text
+    reads = [s.split(" FROM ")[1].split()[0] for s in statements if s.startswith("SELECT")]
+    assert reads.count("users") == 0  # read_known's outer join starts FROM its one-row select
+    assert reads.count("participations") == 1
+    assert reads.count("activity_versions") == 1
+    assert not [s for s in statements if s.startswith("SELECT attempts")]
+
+
 def test_a_fault_on_the_first_page_sends_the_browser_to_its_address_to_retry(
     canvas: SandboxDriver, tool: Served, tool_services: ToolServices
 ) -> None:
