@@ -180,16 +180,29 @@ def find_or_insert_row(
     find: Select[Any],
     natural_key: dict[str, Any],
     defaults: dict[str, Any],
+    *,
+    just_missed: bool = False,
 ) -> Row[Any]:
     """:func:`find_or_create` as plain statements, for hot paths: ``find`` (built once,
     with a bind parameter per key column) returns the row, inserted with ``defaults`` when
-    absent."""
+    absent. ``just_missed``: the caller read it as absent a moment ago, so it is inserted
+    first, in one statement that returns ``find``'s columns (the find runs only when
+    another request inserted it meanwhile)."""
     connection = session.connection()
+    if just_missed:
+        inserted = connection.execute(
+            insert_for(session)(table)
+            .values(**natural_key, **defaults)
+            .on_conflict_do_nothing()
+            .returning(*find.selected_columns)
+        ).first()
+        if inserted is not None:
+            return inserted
     found = connection.execute(find, natural_key).first()
     if found is None:
         _insert_if_absent(session, table, {**natural_key, **defaults})
         found = connection.execute(find, natural_key).first()
-        assert found is not None, f"{table.name} {natural_key} vanished after its insert"
+    assert found is not None, f"{table.name} {natural_key} vanished after its insert"
     return found
 
 
@@ -208,30 +221,6 @@ def insert_or_find(
     if inserted is not None:
         return inserted, True
     return find_or_create(session, model, defaults, **natural_key), False
-
-
-def insert_or_find_row(
-    session: Session,
-    table: Table,
-    find: Select[Any],
-    natural_key: dict[str, Any],
-    defaults: dict[str, Any],
-) -> Row[Any]:
-    """:func:`find_or_insert_row` for a row just read as absent: one statement when it is
-    inserted (it returns ``find``'s columns), the find's when another request won."""
-    connection = session.connection()
-    statement = (
-        insert_for(session)(table)
-        .values(**natural_key, **defaults)
-        .on_conflict_do_nothing()
-        .returning(*find.selected_columns)
-    )
-    inserted = connection.execute(statement).first()
-    if inserted is not None:
-        return inserted
-    found = connection.execute(find, natural_key).first()
-    assert found is not None, f"{table.name} {natural_key} vanished after its insert"
-    return found
 
 
 def _insert_if_absent(session: Session, target: Any, values: dict[str, Any]) -> None:

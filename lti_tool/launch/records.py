@@ -18,7 +18,7 @@ from sqlalchemy import Table, bindparam, insert, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool import protocol
-from lti_tool.db import find_or_insert_row, insert_or_find_row, utcnow
+from lti_tool.db import find_or_insert_row, utcnow
 from lti_tool.launch.errors import DeploymentPending, UnknownDeployment
 from lti_tool.models import (
     Context,
@@ -230,13 +230,11 @@ def _known_or_found(
     *,
     read: bool,
 ) -> Any:
-    """The row ``read_known`` found; else, when it read and found nothing (a first launch),
-    the row inserted at once; else (nothing read) the row found or inserted."""
+    """The row ``read_known`` found; else (a first launch, or nothing read) the row
+    inserted or found."""
     if known is not None:
         return known
-    if read:
-        return insert_or_find_row(session, table, find, key, defaults)
-    return find_or_insert_row(session, table, find, key, defaults)
+    return find_or_insert_row(session, table, find, key, defaults, just_missed=read)
 
 
 def _upsert_user(
