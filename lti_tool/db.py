@@ -215,12 +215,19 @@ def insert_or_find(
     """:func:`find_or_create` for a row just read as absent: inserted in one statement
     (``INSERT … ON CONFLICT DO NOTHING RETURNING``); when another request inserted it
     first, its row is read. True when this call inserted it."""
-    values = {**natural_key, **defaults}
-    statement = insert_for(session)(model).values(**values).on_conflict_do_nothing()
-    inserted = session.scalars(statement.returning(model)).first()
+    insert = insert_for(session)
+    statement = _INSERT_RETURNING.get((insert, model))
+    if statement is None:
+        statement = insert(model).on_conflict_do_nothing().returning(model)
+        _INSERT_RETURNING[(insert, model)] = statement
+    inserted = session.scalars(statement, [{**natural_key, **defaults}]).first()
     if inserted is not None:
         return inserted, True
     return find_or_create(session, model, defaults, **natural_key), False
+
+
+# Built once per dialect and model: the statement's construction cost more than running it.
+_INSERT_RETURNING: dict[tuple[Any, Any], Any] = {}
 
 
 def _insert_if_absent(session: Session, target: Any, values: dict[str, Any]) -> None:

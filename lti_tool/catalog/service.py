@@ -22,8 +22,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, defer
 
 from lti_tool.catalog.cache import activity_for_version
 from lti_tool.course import (
@@ -246,13 +246,19 @@ def sign_off_version(
     return sign_off
 
 
+# Built once (a new learner's first launch runs it). The version's files, the activity's
+# whole content, are read only if its Activity is not built yet in this process.
+_CURRENT_VERSION = (
+    select(ActivityVersion)
+    .where(ActivityVersion.slug == bindparam("slug"), ActivityVersion.is_current.is_(True))
+    .order_by(ActivityVersion.id.desc())
+    .limit(1)
+    .options(defer(ActivityVersion.files))
+)
+
+
 def current_version(session: Session, slug: str) -> ActivityVersion | None:
-    return session.scalar(
-        select(ActivityVersion)
-        .where(ActivityVersion.slug == slug, ActivityVersion.is_current.is_(True))
-        .order_by(ActivityVersion.id.desc())
-        .limit(1)
-    )
+    return session.scalar(_CURRENT_VERSION, {"slug": slug})
 
 
 def current_versions(session: Session) -> list[ActivityVersion]:
