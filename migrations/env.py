@@ -6,7 +6,7 @@ from alembic import context
 
 import lti_tool.models  # noqa: F401  (registers every table)
 from lti_tool.config import Settings
-from lti_tool.db import Base, make_engine
+from lti_tool.db import Base, include_in_schema, make_engine
 
 config = context.config
 
@@ -16,7 +16,12 @@ def _url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=Base.metadata, render_as_batch=True)
+    context.configure(
+        url=_url(),
+        target_metadata=Base.metadata,
+        render_as_batch=True,
+        include_object=include_in_schema,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -39,6 +44,7 @@ def _run(connection: object) -> None:
         target_metadata=Base.metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=include_in_schema,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 import lti_tool.models  # noqa: F401  (every table on the metadata)
 import lti_tool.pii  # noqa: F401
-from lti_tool.db import Base, utcnow
+from lti_tool.db import Base, include_in_schema, utcnow
 from lti_tool.migrate import alembic_config
 from lti_tool.models import (
     Deployment,
@@ -30,7 +30,9 @@ def test_migrated_schema_matches_the_models(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": include_in_schema}
+            )
             differences = compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()
@@ -196,3 +198,24 @@ def test_outcome_tallies_are_counted_from_the_answers_already_stored(tmp_path: P
     assert pairs == {("mini-pre-01", "mini-post-01"): PairCounts(1, 0, 1, 1)}
     assert other_days == {}
     assert given == {"fair-balance": {"yes": 3}, "comments": {"": 1}}
+
+
+def test_signed_login_states_keep_the_old_table_for_hosts_not_yet_restarted(
+    tmp_path: Path,
+) -> None:
+    """Revision 0011 adds the used-states table and leaves the old login states in place:
+    during a rolling upgrade, a host still running the code before it keeps its logins
+    working until it is restarted. Downgrading drops only what 0011 added."""
+    from sqlalchemy import inspect
+
+    url = f"sqlite:///{tmp_path / 'rolling.sqlite3'}"
+    command.upgrade(alembic_config(url), "0011")
+    engine = create_engine(url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+        assert {"login_states", "used_login_states"} <= tables
+        command.downgrade(alembic_config(url), "0010")
+        tables = set(inspect(engine).get_table_names())
+        assert "login_states" in tables and "used_login_states" not in tables
+    finally:
+        engine.dispose()

@@ -4,8 +4,12 @@ Issue 17: each OIDC login wrote a row (its state, nonce and parameters) and a ra
 count, and each launch read the row back: a database round trip and a commit per login.
 The state is now signed and carried by the browser and the platform
 (``lti_tool.launch.storage``); single use is kept by recording each used state's id until
-the state expires. Logins begun before the upgrade and launched after it are refused as
+the state expires. Logins begun before the upgrade and launched after it are refused once as
 "unknown state" and start again from the course (a login lives ten minutes).
+
+``login_states`` stays, unused by this code, so that a host still running the previous code
+during a rolling upgrade keeps working (``lti_tool.db.RETIRED_TABLES``); a later revision
+drops it.
 
 Revision ID: 0011
 Revises: 0010
@@ -36,37 +40,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_used_login_states_expires_at"), ["expires_at"], unique=False
         )
-    with op.batch_alter_table("login_states", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_login_states_expires_at"))
-    op.drop_table("login_states")
 
 
 def downgrade() -> None:
-    op.create_table(
-        "login_states",
-        sa.Column("state", sa.String(length=128), nullable=False),
-        sa.Column("nonce", sa.String(length=128), nullable=False),
-        sa.Column("registration_id", sa.Integer(), nullable=False),
-        sa.Column("login_deployment_id", sa.String(length=255), nullable=True),
-        sa.Column("target_link_uri", sa.String(length=2048), nullable=False),
-        sa.Column("storage_target", sa.String(length=255), nullable=True),
-        sa.Column("login_params", sa.JSON(), nullable=False),
-        sa.Column("created_at", lti_tool.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", lti_tool.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("consumed_at", lti_tool.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["registration_id"],
-            ["registrations.id"],
-            name=op.f("fk_login_states_registration_id_registrations"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("state", name=op.f("pk_login_states")),
-        sa.UniqueConstraint("nonce", name=op.f("uq_login_states_nonce")),
-    )
-    with op.batch_alter_table("login_states", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_login_states_expires_at"), ["expires_at"], unique=False
-        )
     with op.batch_alter_table("used_login_states", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_used_login_states_expires_at"))
     op.drop_table("used_login_states")
