@@ -71,7 +71,6 @@ def build_services(settings: Settings) -> ToolServices:
             tokens,
             session_factory,
             base_url=settings.base_url,
-            secret_key=settings.secret_key,
         ),
     )
 

@@ -27,9 +27,7 @@ from sqlalchemy import (
     exc,
     select,
 )
-from sqlalchemy import (
-    inspect as sa_inspect,
-)
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import (

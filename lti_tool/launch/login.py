@@ -13,8 +13,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
@@ -72,13 +70,6 @@ class LoginRedirect:
     platform_origin: str
 
 
-def storage_value(secret_key: str, state_id: str) -> str:
-    """What the login stores in the platform's frame for this state (and the launch checks)."""
-    return hmac.new(
-        secret_key.encode(), b"storage:" + state_id.encode(), hashlib.sha256
-    ).hexdigest()
-
-
 class ToolOIDCLogin(FlaskOIDCLogin):  # type: ignore[misc]
     def __init__(self, request: FlaskRequest, tool_conf: DatabaseToolConf) -> None:
         super().__init__(request, tool_conf)
@@ -100,7 +91,6 @@ class ToolOIDCLogin(FlaskOIDCLogin):  # type: ignore[misc]
         states: LoginStates,
         launch_url: str,
         tool_origin: str,
-        secret_key: str,
     ) -> LoginRedirect:
         params = {key: values[key] for key in LOGIN_PARAMS if values.get(key)}
         if not params.get("iss"):
@@ -147,6 +137,6 @@ class ToolOIDCLogin(FlaskOIDCLogin):  # type: ignore[misc]
             state_id=login_state.id,
             auth_url=row.auth_login_url + separator + urlencode(auth_params),
             storage_target=login_state.storage_target,
-            storage_value=storage_value(secret_key, login_state.id),
+            storage_value=states.proof(login_state.id),
             platform_origin=f"{auth.scheme}://{auth.netloc}",
         )

@@ -12,7 +12,6 @@ first page, without Flask (the view reads the request and writes the response).
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +27,6 @@ from lti_tool.launch.errors import (
     StateMissing,
     UnknownDeployment,
 )
-from lti_tool.launch.login import storage_value
 from lti_tool.launch.records import (
     RecordedLaunch,
     RecordedRows,
@@ -38,12 +36,9 @@ from lti_tool.launch.records import (
     record_pending_deployment,
     resolve_deployment,
 )
-from lti_tool.launch.storage import LoginStateData, LoginStates, is_used, use_up
+from lti_tool.launch.storage import LoginStateData, LoginStates, is_used, state_key, use_up
 from lti_tool.launch.validation import LaunchValidator
 from lti_tool.models import Registration
-
-# Names each state's cookie and its proof in the platform's frame, with the state's id.
-STATE_COOKIE_PREFIX = "lti1p3-"
 
 
 @dataclass(frozen=True)
@@ -80,14 +75,12 @@ class LaunchService:
         session_factory: sessionmaker[Session],
         *,
         base_url: str,
-        secret_key: str,
     ) -> None:
         self.validator = validator
         self.states = states
         self.tokens = tokens
         self.session_factory = session_factory
         self.base_url = base_url
-        self.secret_key = secret_key
 
     def complete(
         self,
@@ -105,15 +98,13 @@ class LaunchService:
         if not id_token:
             raise MalformedRequest("the launch has no id_token")
         login_state = self.states.read(state)
-        bound = cookie_bound(login_state.id) or self._storage_proof_ok(
-            login_state.id, storage_proof
-        )
+        bound = cookie_bound(login_state.id) or self.states.proof_ok(login_state.id, storage_proof)
         if not bound and login_state.storage_target and not is_used(session, login_state):
             return AskPlatformStorage(
                 state=state,
                 id_token=id_token,
                 storage_target=login_state.storage_target,
-                storage_key=storage_key(login_state),
+                storage_key=state_key(login_state.id),
                 platform_origin=self._platform_origin(session, login_state),
                 new_window_url=self.new_window_url(login_state),
             )
@@ -157,10 +148,6 @@ class LaunchService:
         session.commit()
         self.tokens.hand_over(session, launched.token, launched.row, launched.rows)
 
-    def _storage_proof_ok(self, state_id: str, proof: str) -> bool:
-        expected = storage_value(self.secret_key, state_id)
-        return bool(proof) and hmac.compare_digest(proof, expected)
-
     @staticmethod
     def _platform_origin(session: Session, login_state: LoginStateData) -> str:
         registration = session.get(Registration, login_state.registration_id)
@@ -173,8 +160,3 @@ class LaunchService:
         params.pop("lti_storage_target", None)
         params["lti1p3_new_window"] = "1"
         return self.base_url + "/lti/login?" + urlencode(params)
-
-
-def storage_key(login_state: LoginStateData) -> str:
-    """The key of the state's proof in the platform's frame (the cookie's name too)."""
-    return STATE_COOKIE_PREFIX + login_state.id

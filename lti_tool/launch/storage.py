@@ -17,6 +17,8 @@ inserts, whatever worker or host receives them, and the other is refused as a re
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 import time
 from dataclasses import dataclass
@@ -31,6 +33,14 @@ from sqlalchemy.orm import Session
 from lti_tool.db import utcnow
 from lti_tool.launch.errors import ReplayedLaunch, StateMissing
 from lti_tool.models import UsedLoginState
+
+# Each state's cookie, and its proof in the platform's frame, are named after the state's id.
+STATE_KEY_PREFIX = "lti1p3-"
+
+
+def state_key(state_id: str) -> str:
+    """The name of a state's cookie and of its entry in the platform's storage."""
+    return STATE_KEY_PREFIX + state_id
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,7 @@ class LoginStates:
     def __init__(self, secret_key: str, ttl_seconds: int) -> None:
         # Compact JSON, zlib-compressed when that is shorter (Canvas's message hint is long).
         self._serializer = URLSafeSerializer(secret_key, salt="lti-login-state")
+        self._secret = secret_key.encode()
         self.ttl_seconds = ttl_seconds
 
     def issue(
@@ -89,6 +100,14 @@ class LoginStates:
             "e": int(data.expires_at.timestamp()),
         }
         return self._serializer.dumps(payload)
+
+    def proof(self, state_id: str) -> str:
+        """What the login stores in the platform's frame for a state (the launch checks it
+        when the state's cookie did not come back)."""
+        return hmac.new(self._secret, b"storage:" + state_id.encode(), hashlib.sha256).hexdigest()
+
+    def proof_ok(self, state_id: str, proof: str) -> bool:
+        return bool(proof) and hmac.compare_digest(proof, self.proof(state_id))
 
     def read(self, state: str) -> LoginStateData:
         """What a state says, if this tool signed it (expired or used: see ``check_unused``

@@ -15,7 +15,8 @@ from lti_tool.extensions import db, services
 from lti_tool.home.landing import Arrival, landing_url
 from lti_tool.launch.errors import LaunchError
 from lti_tool.launch.login import ToolOIDCLogin, check_parameter_sizes
-from lti_tool.launch.service import STATE_COOKIE_PREFIX, AskPlatformStorage
+from lti_tool.launch.service import AskPlatformStorage
+from lti_tool.launch.storage import state_key
 from lti_tool.limits import Limit, check
 from lti_tool.web import page_in_place
 
@@ -50,7 +51,6 @@ def login() -> BaseResponse:
             states=services().login_states,
             launch_url=settings.base_url + "/lti/launch",
             tool_origin=settings.base_url,
-            secret_key=settings.secret_key,
         )
     except LaunchError:
         check(services().session_factory, limit, request.remote_addr or "", "sign-in requests")
@@ -64,7 +64,7 @@ def login() -> BaseResponse:
                 "launch/login_storage.html",
                 auth_url=begun.auth_url,
                 storage_target=begun.storage_target,
-                storage_key=STATE_COOKIE_PREFIX + begun.state_id,
+                storage_key=state_key(begun.state_id),
                 storage_value=begun.storage_value,
                 platform_origin=begun.platform_origin,
             )
@@ -76,14 +76,21 @@ def login() -> BaseResponse:
     return response
 
 
+def _cookie_names(state_id: str) -> tuple[str, str]:
+    """The state's cookie, and its plain-http twin for development (below)."""
+    name = state_key(state_id)
+    return name, name + "-plain"
+
+
 def _set_state_cookies(response: BaseResponse, state_id: str) -> None:
     settings = services().settings
     max_age = settings.login_state_ttl_seconds
+    secure_name, plain_name = _cookie_names(state_id)
     # Inside an LMS iframe the tool is a third party: only SameSite=None; Secure cookies
     # travel, and browsers that block third-party cookies still keep Partitioned (CHIPS)
     # ones. Browsers treat http://localhost and http://127.0.0.1 as secure for this.
     response.set_cookie(
-        STATE_COOKIE_PREFIX + state_id,
+        secure_name,
         state_id,
         max_age=max_age,
         secure=True,
@@ -96,7 +103,7 @@ def _set_state_cookies(response: BaseResponse, state_id: str) -> None:
         # Development over plain http only: non-browser HTTP clients (the sandbox
         # driver, curl) do not return Secure cookies over http, so give them a plain one.
         response.set_cookie(
-            STATE_COOKIE_PREFIX + state_id + "-plain",
+            plain_name,
             state_id,
             max_age=max_age,
             httponly=True,
@@ -105,7 +112,7 @@ def _set_state_cookies(response: BaseResponse, state_id: str) -> None:
 
 
 def _cookie_bound(state_id: str) -> bool:
-    for name in (STATE_COOKIE_PREFIX + state_id, STATE_COOKIE_PREFIX + state_id + "-plain"):
+    for name in _cookie_names(state_id):
         value = request.cookies.get(name)
         if value and hmac.compare_digest(value, state_id):
             return True
@@ -135,13 +142,9 @@ def launch() -> BaseResponse | str:
     services().launches.admit(db(), outcome)
     response = page_in_place(landing, db())
     # The state is spent: drop its cookies so repeated launches do not pile them up.
-    state_id = outcome.login_state.id
-    for name in (STATE_COOKIE_PREFIX + state_id, STATE_COOKIE_PREFIX + state_id + "-plain"):
-        if name in request.cookies:
-            response.delete_cookie(
-                name,
-                path="/lti/",
-                secure=name.endswith(state_id),
-                samesite="None" if name.endswith(state_id) else None,
-            )
+    secure_name, plain_name = _cookie_names(outcome.login_state.id)
+    if secure_name in request.cookies:
+        response.delete_cookie(secure_name, path="/lti/", secure=True, samesite="None")
+    if plain_name in request.cookies:
+        response.delete_cookie(plain_name, path="/lti/")
     return response
