@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 from types import SimpleNamespace
@@ -19,7 +20,13 @@ from sqlalchemy.orm import Session
 
 from lti_tool import protocol
 from lti_tool.db import find_or_insert_row, utcnow
-from lti_tool.launch.errors import DeploymentPending, UnknownDeployment
+from lti_tool.launch.errors import DeploymentPending, ReplayedLaunch, UnknownDeployment
+from lti_tool.launch.storage import (
+    STATE_USED_NOW,
+    LoginStateData,
+    sweep_now_and_then,
+    use_up_params,
+)
 from lti_tool.models import (
     Context,
     Deployment,
@@ -34,6 +41,10 @@ from lti_tool.outbound import is_service_url, service_origins
 log = logging.getLogger(__name__)
 
 
+def _nothing() -> None:
+    pass
+
+
 _deployments = cast(Table, Deployment.__table__)
 _FIND_DEPLOYMENT = select(_deployments.c.id, _deployments.c.status).where(
     _deployments.c.registration_id == bindparam("registration_id"),
@@ -46,10 +57,12 @@ def resolve_deployment(
     registration: Registration,
     deployment_id: str,
     known: KnownRows | None = None,
+    before_writing: Callable[[], None] = _nothing,
 ) -> int:
     """The active deployment's primary key, or a refusal. A first-seen deployment is
     recorded: approved at once where the operator trusts the registration, otherwise
-    pending until approved. ``known``: the launch's rows, read already."""
+    pending until approved. ``known``: the launch's rows, read already; ``before_writing``
+    is called before anything is written (see ``prepare_launch``)."""
     deployment = known.deployment if known else None
     if deployment is None:
         found = session.connection().execute(
@@ -59,6 +72,7 @@ def resolve_deployment(
     if deployment is None:
         if not registration.auto_approve_deployments:
             raise UnknownDeployment(f"deployment {deployment_id!r} is not registered")
+        before_writing()
         added = Deployment(
             registration_id=registration.id,
             deployment_id=deployment_id,
@@ -210,12 +224,18 @@ class RecordedRows:
 
 
 def _update_changed(
-    session: Session, table: Table, row: Any, key: dict[str, Any], wanted: dict[str, Any]
+    session: Session,
+    table: Table,
+    row: Any,
+    key: dict[str, Any],
+    wanted: dict[str, Any],
+    before_writing: Callable[[], None],
 ) -> dict[str, Any]:
     """Write what changed; return the row's columns as they now are."""
     columns = row._asdict() if hasattr(row, "_asdict") else dict(vars(row))
     changed = {name: value for name, value in wanted.items() if columns[name] != value}
     if changed:
+        before_writing()
         session.connection().execute(update(table).where(table.c.id == row.id).values(**changed))
     return {**key, **columns, **wanted}
 
@@ -229,16 +249,23 @@ def _known_or_found(
     defaults: dict[str, Any],
     *,
     read: bool,
+    before_writing: Callable[[], None],
 ) -> Any:
     """The row ``read_known`` found; else (a first launch, or nothing read) the row
     inserted or found."""
     if known is not None:
         return known
+    before_writing()
     return find_or_insert_row(session, table, find, key, defaults, just_missed=read)
 
 
 def _upsert_user(
-    session: Session, issuer: str, claims: dict[str, Any], known: Any, read: bool
+    session: Session,
+    issuer: str,
+    claims: dict[str, Any],
+    known: Any,
+    read: bool,
+    before_writing: Callable[[], None],
 ) -> dict[str, Any]:
     # Name and email are optional claims (Canvas omits email under some privacy settings);
     # keep what we had rather than blanking it.
@@ -248,12 +275,19 @@ def _upsert_user(
         if isinstance(value, str) and value.strip():
             wanted[field] = value.strip()[: 255 if field != "email" else 320]
     key = {"issuer": issuer, "sub": str(claims["sub"])}
-    user = _known_or_found(session, known, _users, _FIND_USER, key, wanted, read=read)
-    return _update_changed(session, _users, user, key, wanted)
+    user = _known_or_found(
+        session, known, _users, _FIND_USER, key, wanted, read=read, before_writing=before_writing
+    )
+    return _update_changed(session, _users, user, key, wanted, before_writing)
 
 
 def _upsert_context(
-    session: Session, registration: Registration, claim: Any, known: Any, read: bool
+    session: Session,
+    registration: Registration,
+    claim: Any,
+    known: Any,
+    read: bool,
+    before_writing: Callable[[], None],
 ) -> dict[str, Any] | None:
     if not isinstance(claim, dict) or not claim.get("id"):
         return None  # a launch without a course (e.g. from a user's own space) is allowed
@@ -262,8 +296,17 @@ def _upsert_context(
         "title": str(claim.get("title") or "")[:1024],
     }
     key = {"registration_id": registration.id, "context_id": str(claim["id"])}
-    context = _known_or_found(session, known, _contexts, _FIND_CONTEXT, key, wanted, read=read)
-    return _update_changed(session, _contexts, context, key, wanted)
+    context = _known_or_found(
+        session,
+        known,
+        _contexts,
+        _FIND_CONTEXT,
+        key,
+        wanted,
+        read=read,
+        before_writing=before_writing,
+    )
+    return _update_changed(session, _contexts, context, key, wanted, before_writing)
 
 
 def _service_url(
@@ -297,12 +340,22 @@ def _upsert_resource_link(
     warnings: list[str],
     known: Any,
     read: bool,
+    before_writing: Callable[[], None],
 ) -> dict[str, Any] | None:
     claim = claims.get(protocol.CLAIM_RESOURCE_LINK)
     if not isinstance(claim, dict) or not claim.get("id"):
         return None
     key = {"registration_id": registration.id, "resource_link_id": str(claim["id"])}
-    link = _known_or_found(session, known, _links, _FIND_LINK, key, {"ags_scopes": []}, read=read)
+    link = _known_or_found(
+        session,
+        known,
+        _links,
+        _FIND_LINK,
+        key,
+        {"ags_scopes": []},
+        read=read,
+        before_writing=before_writing,
+    )
     wanted: dict[str, Any] = {
         "context_pk": context_pk,
         "title": str(claim.get("title") or "")[:1024],
@@ -325,7 +378,7 @@ def _upsert_resource_link(
             registration, nrps.get("context_memberships_url"), "NRPS memberships", warnings
         )
         wanted["nrps_url"] = memberships or link.nrps_url
-    return _update_changed(session, _links, link, key, wanted)
+    return _update_changed(session, _links, link, key, wanted, before_writing)
 
 
 def prepare_launch(
@@ -335,22 +388,24 @@ def prepare_launch(
     claims: dict[str, Any],
     ttl_seconds: int,
     known: KnownRows | None = None,
+    before_writing: Callable[[], None] = _nothing,
 ) -> tuple[RecordedLaunch, dict[str, Any], RecordedRows]:
     """Record the launch's user, course and link; return the launch, its row, which
     :func:`insert_launch` writes (last, so a write transaction stays short), and the rows
     it points at. ``known``: the rows :func:`read_known` found (each one missing is found
-    or inserted here)."""
+    or inserted here). ``before_writing`` is called before the first row is inserted or
+    changed, if one is: a returning learner's launch usually writes none of them."""
     read = known is not None
     known = known or KnownRows(None, None, None, None)
-    user = _upsert_user(session, registration.issuer, claims, known.user, read)
+    writing = before_writing
+    user = _upsert_user(session, registration.issuer, claims, known.user, read, writing)
     user_id = int(user["id"])
-    context = _upsert_context(
-        session, registration, claims.get(protocol.CLAIM_CONTEXT), known.context, read
-    )
+    context_claim = claims.get(protocol.CLAIM_CONTEXT)
+    context = _upsert_context(session, registration, context_claim, known.context, read, writing)
     context_pk = int(context["id"]) if context else None
     warnings: list[str] = []
     link = _upsert_resource_link(
-        session, registration, context_pk, claims, warnings, known.link, read
+        session, registration, context_pk, claims, warnings, known.link, read, writing
     )
     for warning in warnings:
         log.warning("launch from %s: %s", registration.issuer, warning)
@@ -385,6 +440,34 @@ def prepare_launch(
 
 def insert_launch(session: Session, row: dict[str, Any]) -> None:
     session.connection().execute(_INSERT_LAUNCH, row)
+
+
+# PostgreSQL: the launch inserted only if its state was not used yet, and the state used up,
+# in one statement (a data-modifying WITH): atomic outside a transaction too.
+_launch_columns = list(_launches.columns)
+_INSERT_LAUNCH_USING_UP = (
+    insert(_launches)
+    .from_select(
+        _launch_columns,
+        select(
+            *(bindparam(column.name, type_=column.type) for column in _launch_columns)
+        ).select_from(STATE_USED_NOW),
+    )
+    .returning(_launches.c.id)
+)
+
+
+def insert_launch_using_up(
+    session: Session, row: dict[str, Any], login_state: LoginStateData
+) -> None:
+    """:func:`insert_launch` and :func:`storage.use_up` in one statement (PostgreSQL)."""
+    params = {**{column.name: None for column in _launch_columns}, **row}
+    inserted = session.connection().execute(
+        _INSERT_LAUNCH_USING_UP, {**params, **use_up_params(login_state)}
+    )
+    if inserted.first() is None:
+        raise ReplayedLaunch("this state and nonce were already used")
+    sweep_now_and_then(session)
 
 
 def record_launch(

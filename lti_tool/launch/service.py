@@ -31,6 +31,7 @@ from lti_tool.launch.records import (
     RecordedLaunch,
     RecordedRows,
     insert_launch,
+    insert_launch_using_up,
     prepare_launch,
     read_known,
     record_pending_deployment,
@@ -64,6 +65,36 @@ class Launched:
     login_state: LoginStateData
     row: dict[str, Any]
     rows: RecordedRows
+    writes: LaunchWrites
+
+
+class LaunchWrites:
+    """How a launch reaches the database. On SQLite, one transaction. On PostgreSQL
+    (``_outside_a_transaction``) a returning learner's launch writes only itself: it reads
+    its rows and the participation, then inserts the launch in the statement that uses its
+    state up, with no BEGIN and COMMIT round trips. A launch that writes more (a first
+    launch, a renamed learner) opens a transaction before its first write, and commits
+    every write at once as on SQLite."""
+
+    def __init__(self, session: Session, *, outside_a_transaction: bool) -> None:
+        self.session = session
+        self.outside = outside_a_transaction
+        self.began = False
+
+    def before_writing(self) -> None:
+        if self.outside and not self.began:
+            # The connection commits each statement alone unless told BEGIN; the session's
+            # commit (or rollback) ends this transaction like any other.
+            self.session.connection().exec_driver_sql("BEGIN")
+            self.began = True
+
+    def admit(self, row: dict[str, Any], login_state: LoginStateData) -> None:
+        """Write the launch and use its state up (the caller commits)."""
+        if self.outside and not self.began:
+            insert_launch_using_up(self.session, row, login_state)
+        else:
+            use_up(self.session, login_state)
+            insert_launch(self.session, row)
 
 
 class LaunchService:
@@ -119,11 +150,21 @@ class LaunchService:
         registration = validated.registration
         claims = validated.claims
         deployment_id = claims[protocol.CLAIM_DEPLOYMENT_ID]
+        writes = LaunchWrites(session, outside_a_transaction=_outside_a_transaction(session))
+        writing = writes.before_writing
         try:
             known = read_known(session, registration, claims)
-            deployment_pk = resolve_deployment(session, registration, deployment_id, known)
+            deployment_pk = resolve_deployment(
+                session, registration, deployment_id, known, before_writing=writing
+            )
             launch, row, rows = prepare_launch(
-                session, registration, deployment_pk, claims, self.tokens.ttl_seconds, known
+                session,
+                registration,
+                deployment_pk,
+                claims,
+                self.tokens.ttl_seconds,
+                known,
+                before_writing=writing,
             )
         except LaunchError as refused:
             session.rollback()
@@ -134,17 +175,16 @@ class LaunchService:
                 if isinstance(refused, UnknownDeployment):
                     record_pending_deployment(apart, registration, deployment_id)
             raise
-        return Launched(launch, self.tokens.issue(launch.id), login_state, row, rows)
+        token = self.tokens.issue(launch.id)
+        return Launched(launch, token, login_state, row, rows, writes)
 
     def admit(self, session: Session, launched: Launched) -> None:
         """Use the state up and write the launch, and commit: last, after every read of the
         request (choosing the landing page included), so the write transaction is short (on
         SQLite it holds the database's one write lock, which every login and launch waits
-        for) and the whole launch is one transaction (one round trip each for BEGIN and
-        COMMIT on PostgreSQL). The launch is then handed to its first page, rendered in the
-        same session, which would otherwise read back what was just written."""
-        use_up(session, launched.login_state)
-        insert_launch(session, launched.row)
+        for). The launch is then handed to its first page, rendered in the same session,
+        which would otherwise read back what was just written."""
+        launched.writes.admit(launched.row, launched.login_state)
         session.commit()
         self.tokens.hand_over(session, launched.token, launched.row, launched.rows)
 
@@ -160,3 +200,13 @@ class LaunchService:
         params.pop("lti_storage_target", None)
         params["lti1p3_new_window"] = "1"
         return self.base_url + "/lti/login?" + urlencode(params)
+
+
+def _outside_a_transaction(session: Session) -> bool:
+    """Whether the launch runs outside a transaction (``LaunchWrites``): on PostgreSQL,
+    where BEGIN and COMMIT were two of a returning learner's six round trips. On SQLite a
+    statement costs no round trip."""
+    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return False
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return True

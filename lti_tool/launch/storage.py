@@ -9,8 +9,9 @@ database round trip, and a flood of logins stores nothing.
 A state and its nonce are good exactly once (LTI 1.3 Security Framework §5.1.1.2: "the
 Tool MUST ... verify that the nonce has not been used before"). pylti1p3 2.0.0 only
 checks that a nonce exists and accepts a re-posted state + id_token, so the launch
-records the state's id in ``used_login_states``, in the transaction it commits, with an
-insert that does nothing on conflict: of two posts of the same launch exactly one
+records the state's id in ``used_login_states``, in the transaction it commits (on
+PostgreSQL, when the launch writes nothing else, in the statement that inserts the launch),
+with an insert that does nothing on conflict: of two posts of the same launch exactly one
 inserts, whatever worker or host receives them, and the other is refused as a replay.
 """
 
@@ -147,6 +148,17 @@ _SWEEP_USED = delete(_used).where(_used.c.expires_at < bindparam("before"))
 _FIND_USED = select(_used.c.state_id).where(_used.c.state_id == bindparam("state_id"))
 
 
+# On PostgreSQL a launch that writes nothing but itself uses its state up in the statement
+# that inserts it (a data-modifying WITH: ``records.insert_launch_using_up``).
+STATE_USED_NOW = (
+    postgresql_insert(_used)
+    .values(state_id=bindparam("state_id"), expires_at=bindparam("state_expires_at"))
+    .on_conflict_do_nothing()
+    .returning(_used.c.state_id)
+    .cte("used_now")
+)
+
+
 def use_up(session: Session, login_state: LoginStateData) -> None:
     """Record the state used, in the session's transaction (the caller commits it with the
     launch it admits, or alone for a refused one). Of two concurrent posts of one launch
@@ -158,11 +170,20 @@ def use_up(session: Session, login_state: LoginStateData) -> None:
     )
     if result.first() is None:
         raise ReplayedLaunch("this state and nonce were already used")
-    # A used state can be forgotten once it has expired (it is refused as expired then).
-    # Swept here rather than by a job, on about one launch in fifty; an hour's margin
-    # covers clocks that differ between hosts.
+    sweep_now_and_then(session)
+
+
+def use_up_params(login_state: LoginStateData) -> dict[str, Any]:
+    """The parameters of ``STATE_USED_NOW``."""
+    return {"state_id": login_state.id, "state_expires_at": login_state.expires_at}
+
+
+def sweep_now_and_then(session: Session) -> None:
+    """A used state can be forgotten once it has expired (it is refused as expired then).
+    Swept here rather than by a job, on about one launch in fifty; an hour's margin covers
+    clocks that differ between hosts."""
     if secrets.randbelow(50) == 0:
-        connection.execute(_SWEEP_USED, {"before": utcnow() - dt.timedelta(hours=1)})
+        session.connection().execute(_SWEEP_USED, {"before": utcnow() - dt.timedelta(hours=1)})
 
 
 def is_used(session: Session, login_state: LoginStateData) -> bool:

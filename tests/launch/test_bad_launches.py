@@ -17,7 +17,7 @@ from lti_tool.extensions import ToolServices
 from lti_tool.launch.storage import LoginStates
 from lti_tool.models import Deployment, DeploymentStatus, LaunchFailure
 from lti_tool.sandbox.driver import SandboxDriver
-from tests.conftest import Sandbox, Served
+from tests.conftest import Sandbox, Served, launch, unique
 from tests.launch.helpers import row_counts
 
 
@@ -373,11 +373,23 @@ def test_a_launch_refused_for_its_deployment_cannot_be_replayed_once_the_deploym
     assert _last_failure(tool_services).code == "replayed_launch"
 
 
-def test_concurrent_posts_of_one_launch_succeed_once(canvas: SandboxDriver) -> None:
+@pytest.mark.parametrize("learner", ["new", "returning"])
+def test_concurrent_posts_of_one_launch_succeed_once(
+    canvas: SandboxDriver, tool_services: ToolServices, learner: str
+) -> None:
+    """Of four posts of one launch at once, one is admitted and one launch recorded: for a
+    new learner (the launch writes its user first) and a returning one (on PostgreSQL the
+    launch and its state's use are one statement, outside a transaction)."""
     from concurrent.futures import ThreadPoolExecutor
 
+    if learner == "returning":
+        launch(canvas, "learner11")
     session = requests.Session()
     form = canvas.launch_form(session, "learner11")
+    if learner == "new":
+        changes = {"sub": unique("concurrent-")}
+        form.fields["id_token"] = canvas.forge(form.fields["id_token"], "resigned", changes=changes)
+    launches_before = row_counts(tool_services)["launches"]
     cookies = session.cookies.get_dict()
 
     def post() -> int:
@@ -389,3 +401,5 @@ def test_concurrent_posts_of_one_launch_succeed_once(canvas: SandboxDriver) -> N
         statuses = sorted(pool.map(lambda _: post(), range(4)))
     assert statuses.count(200) == 1
     assert all(status == 409 for status in statuses if status != 200)
+
+    assert row_counts(tool_services)["launches"] == launches_before + 1

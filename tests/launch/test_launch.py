@@ -192,6 +192,74 @@ def test_a_first_launch_reads_none_of_what_it_writes(
     assert not [s for s in statements if s.startswith("SELECT attempts")]
 
 
+def _statements_of(services: ToolServices, run: Any) -> list[str]:
+    """The statements ``run()`` executed on the tool's database, whitespace folded; the
+    occasional sweep of expired used states left out."""
+    statements: list[str] = []
+
+    def spy(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(services.engine, "before_cursor_execute", spy)
+    try:
+        run()
+    finally:
+        event.remove(services.engine, "before_cursor_execute", spy)
+    return [s for s in statements if not s.startswith("DELETE FROM used_login_states")]
+
+
+def test_a_returning_learners_launch_writes_once(
+    canvas: SandboxDriver, tool_services: ToolServices
+) -> None:
+    """A returning learner's launch reads its rows and the participation, and writes the
+    launch and uses its state up: on PostgreSQL in one statement, outside a transaction
+    (no BEGIN and COMMIT round trips); on SQLite in one transaction."""
+    launch(canvas, "learner06")
+    responses: list[requests.Response] = []
+    statements = _statements_of(
+        tool_services, lambda: responses.append(canvas.launch(requests.Session(), "learner06"))
+    )
+    assert responses[0].status_code == 200 and "Breaking the hold" in responses[0].text
+    if tool_services.engine.dialect.name == "postgresql":
+        expected = ["SELECT deployments.id", "SELECT participations.id", "WITH used_now AS"]
+        assert "INSERT INTO launches" in statements[-1]
+    else:
+        expected = [
+            "SELECT deployments.id",
+            "SELECT participations.id",
+            "INSERT INTO used_login_states",
+            "INSERT INTO launches",
+        ]
+    assert [s[: len(p)] for s, p in zip(statements, expected, strict=False)] == expected
+    assert len(statements) == len(expected), statements
+
+
+def test_a_launch_that_writes_more_than_itself_writes_in_one_transaction(
+    canvas: SandboxDriver, tool_services: ToolServices
+) -> None:
+    """A first launch (user, course, link, launch) is one transaction on PostgreSQL too:
+    the launch opens it before its first write, and the state is used up in it."""
+    statements = _statements_of(
+        tool_services, lambda: _resigned_launch(canvas, {"sub": unique("one-transaction-")})
+    )
+    # From the read of the launch's rows (validation may cache the platform's keys before).
+    statements = statements[
+        next(i for i, s in enumerate(statements) if s.startswith("SELECT deployments.id")) :
+    ]
+    writes = [s for s in statements if s.split()[0] in ("INSERT", "UPDATE", "WITH")]
+    launch_insert = next(
+        i for i, s in enumerate(statements) if s.startswith("INSERT INTO launches")
+    )
+    first_write = statements.index(writes[0])
+    assert writes[0].startswith("INSERT INTO users")
+    used_up = [s for s in statements if s.startswith("INSERT INTO used_login_states")]
+    assert len(used_up) == 1
+    assert first_write < statements.index(used_up[0]) < launch_insert
+    if tool_services.engine.dialect.name == "postgresql":
+        assert statements[first_write - 1] == "BEGIN"
+    assert "BEGIN" not in statements[launch_insert:]
+
+
 def test_a_fault_on_the_first_page_sends_the_browser_to_its_address_to_retry(
     canvas: SandboxDriver, tool: Served, tool_services: ToolServices
 ) -> None:
