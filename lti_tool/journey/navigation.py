@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from lti_tool import course
 from lti_tool.catalog import activity_for_version, current_version
 from lti_tool.course import Activity, Progress, Step
-from lti_tool.journey.state import find_participation, hand_over, progress_of
+from lti_tool.journey.participation_read import find_participation
+from lti_tool.journey.state import hand_over, progress_of
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lti_tool.catalog import activity_for_version, current_version
@@ -32,6 +31,7 @@ from lti_tool.journey.errors import (
     ActivityUnavailable,
     NoResourceLink,
 )
+from lti_tool.journey.participation_read import find_participation
 from lti_tool.launch.context import LaunchContext
 from lti_tool.models import (
     ActivityVersion,
@@ -106,27 +106,6 @@ def progress_of(participation: Participation, activity: Activity) -> Progress:
         evaluation_completed_at=participation.evaluation_completed_at,
         credit_claimed_at=participation.credit_claimed_at,
     )
-
-
-# Every page reads both, in one round trip, instead of a lazy load per row. The version's
-# files are read only if its Activity is not cached yet (in this session). Built once: the
-# statement's construction cost as much as running it, on every page.
-_FIND_PARTICIPATION = (
-    select(Participation)
-    .where(
-        Participation.user_id == bindparam("user_id"),
-        Participation.activity_slug == bindparam("slug"),
-    )
-    .options(
-        joinedload(Participation.activity_version).defer(ActivityVersion.files),
-        joinedload(Participation.attempts),
-    )
-)
-
-
-def find_participation(session: Session, user_id: int, slug: str) -> Participation | None:
-    found = session.scalars(_FIND_PARTICIPATION, {"user_id": user_id, "slug": slug})
-    return found.unique().first()
 
 
 # A launch reads the learner's participation to choose its landing page (and, for a first

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from types import SimpleNamespace
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool import protocol
 from lti_tool.db import find_or_insert_row, utcnow
+from lti_tool.journey import participation_read
 from lti_tool.launch.errors import DeploymentPending, ReplayedLaunch, UnknownDeployment
 from lti_tool.launch.storage import (
     STATE_USED_NOW,
@@ -152,23 +153,32 @@ _known_from = reduce(
     _FINDS.values(),
     cast(Any, select(literal_column("1").label("one")).subquery("one_row")),
 )
-_KNOWN = select(
-    *(
-        column.label(f"{part}__{column.name}")
-        for part, (_table, find) in _FINDS.items()
-        for column in find.selected_columns
+# With them, the learner's participation in the link's activity, which the launch's first
+# page shows (``participation_read``): one row per attempt, one when there is none.
+_KNOWN = (
+    select(
+        *(
+            column.label(f"{part}__{column.name}")
+            for part, (_table, find) in _FINDS.items()
+            for column in find.selected_columns
+        ),
+        *participation_read.COLUMNS,
     )
-).select_from(_known_from)
+    .select_from(participation_read.joined_to(_known_from, _users.c.id, _links.c.activity_slug))
+    .order_by(participation_read.ORDER_BY)
+)
 
 
 @dataclass(frozen=True)
 class KnownRows:
-    """The launch's rows already recorded (None: not recorded yet)."""
+    """The launch's rows already recorded (None: not recorded yet), and the rows of the
+    learner's participation in the link's activity when both were."""
 
     deployment: Any
     user: Any
     context: Any
     link: Any
+    participation_rows: Sequence[Any] = ()
 
 
 def _claim_id(claim: Any) -> str | None:
@@ -176,9 +186,9 @@ def _claim_id(claim: Any) -> str | None:
 
 
 def read_known(session: Session, registration: Registration, claims: dict[str, Any]) -> KnownRows:
-    found = (
-        session.connection()
-        .execute(
+    rows = [
+        row._mapping
+        for row in session.connection().execute(
             _KNOWN,
             {
                 "registration_id": registration.id,
@@ -189,14 +199,31 @@ def read_known(session: Session, registration: Registration, claims: dict[str, A
                 "resource_link_id": _claim_id(claims.get(protocol.CLAIM_RESOURCE_LINK)),
             },
         )
-        .one()
-        ._mapping
-    )
+    ]
+    found = rows[0]
     parts: dict[str, Any] = {}
     for part, (_table, find) in _FINDS.items():
         values = {column.name: found[f"{part}__{column.name}"] for column in find.selected_columns}
         parts[part] = SimpleNamespace(**values) if values["id"] is not None else None
-    return KnownRows(**parts)
+    return KnownRows(**parts, participation_rows=rows)
+
+
+def read_participation_ahead(session: Session, known: KnownRows, launch: RecordedLaunch) -> None:
+    """Hand the participation read with the launch's rows to its first page, if that read
+    was of this learner and activity. A new learner has none (a tab that starts it at the
+    same moment is met by the participation's insert-if-absent). A link given its activity
+    by this launch was read without it."""
+    user, link, slug = known.user, known.link, launch.activity_slug
+    if not slug:
+        return
+    if user is None:
+        participation_read.read_ahead(session, launch.user_id, slug, ())
+        return
+    if link is None:
+        return
+    if (user.id, link.activity_slug) != (launch.user_id, slug):
+        return
+    participation_read.read_ahead(session, launch.user_id, slug, known.participation_rows)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from lti_tool.launch.records import (
     insert_launch_using_up,
     prepare_launch,
     read_known,
+    read_participation_ahead,
     record_pending_deployment,
     resolve_deployment,
 )
@@ -166,6 +167,7 @@ class LaunchService:
                 known,
                 before_writing=writing,
             )
+            read_participation_ahead(session, known, launch)
         except LaunchError as refused:
             session.rollback()
             with self.session_factory.begin() as apart:
