@@ -196,8 +196,9 @@ def test_a_first_launch_reads_none_of_what_it_writes(
 
 
 def _statements_of(services: ToolServices, run: Any) -> list[str]:
-    """The statements ``run()`` executed on the tool's database, whitespace folded; the
-    occasional sweep of expired used states left out."""
+    """The statements ``run()`` executed on the tool's database from the launch's read of
+    its rows on, whitespace folded; the occasional sweep of expired used states left out
+    (as are reads and refreshes of cached registrations and platform keys before it)."""
     statements: list[str] = []
 
     def spy(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
@@ -208,7 +209,8 @@ def _statements_of(services: ToolServices, run: Any) -> list[str]:
         run()
     finally:
         event.remove(services.engine, "before_cursor_execute", spy)
-    return [s for s in statements if not s.startswith("DELETE FROM used_login_states")]
+    read = next(i for i, s in enumerate(statements) if s.startswith("SELECT deployments.id"))
+    return [s for s in statements[read:] if not s.startswith("DELETE FROM used_login_states")]
 
 
 def test_a_returning_learners_launch_writes_once(
@@ -245,10 +247,6 @@ def test_a_launch_that_writes_more_than_itself_writes_in_one_transaction(
     statements = _statements_of(
         tool_services, lambda: _resigned_launch(canvas, {"sub": unique("one-transaction-")})
     )
-    # From the read of the launch's rows (validation may cache the platform's keys before).
-    statements = statements[
-        next(i for i, s in enumerate(statements) if s.startswith("SELECT deployments.id")) :
-    ]
     writes = [s for s in statements if s.split()[0] in ("INSERT", "UPDATE", "WITH")]
     launch_insert = next(
         i for i, s in enumerate(statements) if s.startswith("INSERT INTO launches")
