@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, FromClause, Table, bindparam, literal_column, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lti_tool.db import as_loaded
@@ -86,18 +86,6 @@ _READ = (
     )
     .order_by(ORDER_BY)
 )
-# The same as an ORM query, for a participation the session holds already.
-_READ_HELD = (
-    select(Participation)
-    .where(
-        Participation.user_id == bindparam("user_id"),
-        Participation.activity_slug == bindparam("slug"),
-    )
-    .options(
-        joinedload(Participation.activity_version).defer(ActivityVersion.files),
-        joinedload(Participation.attempts),
-    )
-)
 _PARTICIPATION_MAPPER = sa_inspect(Participation)
 _READ_AHEAD = "lti_tool.participation_read_ahead"
 
@@ -124,23 +112,23 @@ def find_participation(session: Session, user_id: int, slug: str) -> Participati
     else:
         params = {"user_id": user_id, "slug": slug}
         rows = [row._mapping for row in session.connection().execute(_READ, params)]
-    return _participation(session, rows, user_id, slug)
+    return _participation(session, rows)
 
 
 def _part(row: Any, prefix: str) -> dict[str, Any]:
     return {key: row[label] for label, key in _KEYS[prefix]}
 
 
-def _participation(
-    session: Session, rows: Sequence[Any], user_id: int, slug: str
-) -> Participation | None:
+def _participation(session: Session, rows: Sequence[Any]) -> Participation | None:
     if not rows or rows[0]["participation__id"] is None:
         return None
     values = _part(rows[0], "participation__")
-    if _PARTICIPATION_MAPPER.identity_key_from_primary_key((values["id"],)) in session.identity_map:
+    held = session.identity_map.get(
+        _PARTICIPATION_MAPPER.identity_key_from_primary_key((values["id"],))
+    )
+    if held is not None:
         # A query would keep what the session holds (and its unflushed changes): so do we.
-        held = session.scalars(_READ_HELD, {"user_id": user_id, "slug": slug})
-        return held.unique().first()
+        return cast(Participation, held)
     participation = as_loaded(session, Participation, values)
     version = as_loaded(session, ActivityVersion, _part(rows[0], "version__"))
     if "sign_off" not in version.__dict__:

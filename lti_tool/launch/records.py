@@ -424,15 +424,20 @@ def prepare_launch(
     changed, if one is: a returning learner's launch usually writes none of them."""
     read = known is not None
     known = known or KnownRows(None, None, None, None)
-    writing = before_writing
-    user = _upsert_user(session, registration.issuer, claims, known.user, read, writing)
+    user = _upsert_user(session, registration.issuer, claims, known.user, read, before_writing)
     user_id = int(user["id"])
-    context_claim = claims.get(protocol.CLAIM_CONTEXT)
-    context = _upsert_context(session, registration, context_claim, known.context, read, writing)
+    context = _upsert_context(
+        session,
+        registration,
+        claims.get(protocol.CLAIM_CONTEXT),
+        known.context,
+        read,
+        before_writing,
+    )
     context_pk = int(context["id"]) if context else None
     warnings: list[str] = []
     link = _upsert_resource_link(
-        session, registration, context_pk, claims, warnings, known.link, read, writing
+        session, registration, context_pk, claims, warnings, known.link, read, before_writing
     )
     for warning in warnings:
         log.warning("launch from %s: %s", registration.issuer, warning)
@@ -488,9 +493,8 @@ def insert_launch_using_up(
     session: Session, row: dict[str, Any], login_state: LoginStateData
 ) -> None:
     """:func:`insert_launch` and :func:`storage.use_up` in one statement (PostgreSQL)."""
-    params = {**{column.name: None for column in _launch_columns}, **row}
     inserted = session.connection().execute(
-        _INSERT_LAUNCH_USING_UP, {**params, **use_up_params(login_state)}
+        _INSERT_LAUNCH_USING_UP, {**row, **use_up_params(login_state)}
     )
     if inserted.first() is None:
         raise ReplayedLaunch("this state and nonce were already used")
