@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from lti_tool.course.schema import ActivityMeta
@@ -33,8 +34,14 @@ class ActivityWindow:
 
 
 def activity_window(meta: ActivityMeta) -> ActivityWindow:
-    zone = meta.provider.zone
+    return _window(meta.release_date, meta.expiration_date, meta.provider.timezone)
+
+
+# Each step's entry rule asks, several times a page; the answer rests on these three values.
+@lru_cache(maxsize=256)
+def _window(release_date: date, expiration_date: date, timezone: str) -> ActivityWindow:
+    zone = ZoneInfo(timezone)
     return ActivityWindow(
-        opens_at=_start_of_day(meta.release_date, zone),
-        closes_at=_start_of_day(meta.expiration_date + timedelta(days=1), zone),
+        opens_at=_start_of_day(release_date, zone),
+        closes_at=_start_of_day(expiration_date + timedelta(days=1), zone),
     )
