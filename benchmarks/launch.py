@@ -23,12 +23,15 @@ is a new learner's first, which costs our tool its user, participation and place
 (the PEER tool stores nothing either way).
 
 For each concurrency the PEER and our tool are run --repeats times in ABBA order (peer, ours,
-ours, peer, ...) so drift hits both equally; the figures printed are medians over the
-repeats: launches per second and p50/p95/p99 ms of whole round trips, then the ratios
-ours/peer of launches/s (c=16 is the figure to watch) and of p50 (c=1).
+ours, peer, ...) so drift hits both equally, by one pool of client processes started before
+the first run; the figures printed are medians over the repeats: launches per second and
+p50/p95/p99 ms of whole round trips, then the ratios ours/peer of launches/s (c=16 is the
+figure to watch) and of p50 (c=1): of those medians, and the median and range of the
+ratios of each repeat's two back-to-back runs (on a shared machine whose speed drifts from
+minute to minute, the pairs are the steadier estimate).
 
     .venv/bin/python benchmarks/launch.py [--concurrency 1 4 16] [--launches 1000]
-        [--repeats 3] [--workers 4] [--threads 2] [--database-url postgresql+psycopg://...]
+        [--repeats 5] [--workers 4] [--threads 2] [--database-url postgresql+psycopg://...]
 
 Where the time goes inside our tool: ``benchmarks/launch_profile.py``.
 """
@@ -286,6 +289,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def _run(
+    pool: Any,
     target: Target,
     key_pem: bytes,
     kid: str,
@@ -294,17 +298,19 @@ def _run(
     server_pid: int,
     learners: int,
 ) -> RunFigures:
+    """One cell: ``launches`` round trips by ``concurrency`` clients of ``pool`` (started
+    before, so no cell times the forking of its clients, which left the servers idle for
+    a fraction of a second and weighed most on the faster tool)."""
     per_client = max(1, launches // concurrency)
     jobs = [(target, key_pem, kid, per_client, seed, learners) for seed in range(concurrency)]
-    server_before, clients_before = _tree_cpu(server_pid), os.times()
+    client_pids = [process.pid for process in pool._pool]
+    server_before = _tree_cpu(server_pid)
+    clients_before = sum(_tree_cpu(pid) for pid in client_pids)
     started = time.perf_counter()
-    with mp.get_context("fork").Pool(concurrency) as pool:
-        results = pool.map(_client, jobs)
+    results = pool.map(_client, jobs, chunksize=1)
     elapsed = time.perf_counter() - started
-    server_cpu, clients_after = _tree_cpu(server_pid) - server_before, os.times()
-    client_cpu = (clients_after.children_user + clients_after.children_system) - (
-        clients_before.children_user + clients_before.children_system
-    )
+    server_cpu = _tree_cpu(server_pid) - server_before
+    client_cpu = sum(_tree_cpu(pid) for pid in client_pids) - clients_before
     timings = [t for chunk, _ in results for t in chunk]
     return RunFigures(
         launches=len(timings),
@@ -316,6 +322,10 @@ def _run(
         server_cpu=server_cpu / len(timings),
         client_cpu=client_cpu / len(timings),
     )
+
+
+def _ready(_: int) -> int:
+    return os.getpid()
 
 
 def _median_figures(runs: list[RunFigures]) -> RunFigures:
@@ -467,7 +477,7 @@ def main() -> None:
         # on the faster tool: the c=16 ratio read some 0.05-0.1 high.
         help="launches per tool, concurrency and repeat",
     )
-    parser.add_argument("--repeats", type=int, default=3, help="runs per tool and concurrency")
+    parser.add_argument("--repeats", type=int, default=5, help="runs per tool and concurrency")
     parser.add_argument(
         "--learners",
         type=int,
@@ -533,23 +543,32 @@ def main() -> None:
             f"{'server CPU ms':>13} {'client CPU ms':>13}"
         )
         results: dict[int, dict[str, RunFigures]] = {}
+        paired: dict[int, tuple[list[float], list[float]]] = {}
         for concurrency in options.concurrency:
             runs: dict[str, list[RunFigures]] = {"peer": [], "ours": []}
-            for repeat in range(options.repeats):
-                order = (peer, ours) if repeat % 2 == 0 else (ours, peer)
-                for target in order:
-                    runs[target.name].append(
-                        _run(
-                            target,
-                            key_pem,
-                            kid,
-                            concurrency,
-                            options.launches,
-                            server_pids[target.name],
-                            options.learners,
+            with mp.get_context("fork").Pool(concurrency) as pool:
+                pool.map(_ready, range(concurrency), chunksize=1)
+                for repeat in range(options.repeats):
+                    order = (peer, ours) if repeat % 2 == 0 else (ours, peer)
+                    for target in order:
+                        runs[target.name].append(
+                            _run(
+                                pool,
+                                target,
+                                key_pem,
+                                kid,
+                                concurrency,
+                                options.launches,
+                                server_pids[target.name],
+                                options.learners,
+                            )
                         )
-                    )
             results[concurrency] = {name: _median_figures(r) for name, r in runs.items()}
+            # Each repeat ran both tools back to back: their ratio is the least drift-prone.
+            paired[concurrency] = (
+                [o.rate / p.rate for o, p in zip(runs["ours"], runs["peer"], strict=True)],
+                [o.p50 / p.p50 for o, p in zip(runs["ours"], runs["peer"], strict=True)],
+            )
             for name in ("peer", "ours"):
                 figures = results[concurrency][name]
                 print(
@@ -559,13 +578,22 @@ def main() -> None:
                     f"{','.join(str(r) for r in sorted(figures.redirects)):>9} "
                     f"{figures.server_cpu * 1000:>13.2f} {figures.client_cpu * 1000:>13.2f}"
                 )
-        print("ratios ours/peer (launches/s: above 1 is better for ours; p50: below 1 is)")
+        print(
+            "ratios ours/peer (launches/s: above 1 is better for ours; p50: below 1 is): "
+            "of the medians, then the median and range of each repeat's back-to-back pair"
+        )
         for concurrency, cell in results.items():
             rate_ratio = cell["ours"].rate / cell["peer"].rate
             p50_ratio = cell["ours"].p50 / cell["peer"].p50
+            rates, p50s = paired[concurrency]
             focus = " <- launches/s focus" if concurrency == 16 else ""
             focus = " <- p50 focus" if concurrency == 1 else focus
-            print(f"  c={concurrency:<3} launches/s {rate_ratio:5.2f}  p50 {p50_ratio:5.2f}{focus}")
+            print(
+                f"  c={concurrency:<3} launches/s {rate_ratio:5.2f} "
+                f"(pairs {statistics.median(rates):4.2f}, {min(rates):4.2f}-{max(rates):4.2f})  "
+                f"p50 {p50_ratio:5.2f} "
+                f"(pairs {statistics.median(p50s):4.2f}, {min(p50s):4.2f}-{max(p50s):4.2f}){focus}"
+            )
     finally:
         for server in servers:
             server.terminate()
