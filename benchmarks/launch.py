@@ -324,10 +324,6 @@ def _run(
     )
 
 
-def _ready(_: int) -> int:
-    return os.getpid()
-
-
 def _median_figures(runs: list[RunFigures]) -> RunFigures:
     return RunFigures(
         launches=runs[0].launches,
@@ -547,7 +543,6 @@ def main() -> None:
         for concurrency in options.concurrency:
             runs: dict[str, list[RunFigures]] = {"peer": [], "ours": []}
             with mp.get_context("fork").Pool(concurrency) as pool:
-                pool.map(_ready, range(concurrency), chunksize=1)
                 for repeat in range(options.repeats):
                     order = (peer, ours) if repeat % 2 == 0 else (ours, peer)
                     for target in order:

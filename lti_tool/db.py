@@ -11,6 +11,7 @@ import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Annotated, Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -265,17 +266,11 @@ def as_loaded(session: Session, model: type[_Row], values: dict[str, Any]) -> _R
     return cast(_Row, row)
 
 
+@cache
 def _identity_of(model: type[Any]) -> tuple[Any, tuple[str, ...]]:
     """The model's mapper and the attribute names of its primary key, looked up once."""
-    found = _IDENTITIES.get(model)
-    if found is None:
-        mapper = sa_inspect(model)
-        names = tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
-        found = _IDENTITIES[model] = (mapper, names)
-    return found
-
-
-_IDENTITIES: dict[type[Any], tuple[Any, tuple[str, ...]]] = {}
+    mapper = sa_inspect(model)
+    return mapper, tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -34,13 +34,13 @@ class ActivityWindow:
 
 
 def activity_window(meta: ActivityMeta) -> ActivityWindow:
-    return _window(meta.release_date, meta.expiration_date, meta.provider.timezone)
+    return _window(meta.release_date, meta.expiration_date, meta.provider.zone)
 
 
-# Each step's entry rule asks, several times a page; the answer rests on these three values.
+# Each step's entry rule asks, several times a page; the answer rests on these three values
+# (ZoneInfo keeps one instance per zone, so the zone is as good a key as its name).
 @lru_cache(maxsize=256)
-def _window(release_date: date, expiration_date: date, timezone: str) -> ActivityWindow:
-    zone = ZoneInfo(timezone)
+def _window(release_date: date, expiration_date: date, zone: ZoneInfo) -> ActivityWindow:
     return ActivityWindow(
         opens_at=_start_of_day(release_date, zone),
         closes_at=_start_of_day(expiration_date + timedelta(days=1), zone),
