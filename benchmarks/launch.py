@@ -377,8 +377,12 @@ def _wait_healthy(base_url: str) -> None:
     raise RuntimeError(f"{base_url} did not come up")
 
 
-def peer_config(root: Path, platform: dict[str, Any]) -> Path:
-    """The PEER tool's key pair and ToolConfDict for its sandbox registration."""
+def peer_config(
+    root: Path, platform: dict[str, Any], store: str = "file", database_url: str = ""
+) -> Path:
+    """The PEER tool's key pair and ToolConfDict for its sandbox registration, and where it
+    keeps state, nonce and launch data: ``file`` (a FileSystemCache), or ``database`` (a
+    table in PostgreSQL at ``database_url``, or in a SQLite file of its own)."""
     peer_dir = root / "peer"
     peer_dir.mkdir(parents=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -414,6 +418,8 @@ def peer_config(root: Path, platform: dict[str, Any]) -> Path:
         "public_key_file": str(public_file),
         "cache_dir": str(peer_dir / "cache"),
         "secret_key": "peer-secret-" + uuid.uuid4().hex,
+        "store": store,
+        "store_database_url": database_url or f"sqlite:///{peer_dir / 'store.sqlite3'}",
     }
     path = peer_dir / "config.json"
     path.write_text(json.dumps(config))
@@ -484,6 +490,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
     parser.add_argument("--database-url", default="")
+    parser.add_argument(
+        "--peer-store",
+        choices=["file", "database"],
+        default="file",
+        help="where the PEER tool keeps state, nonce and launch data: a FileSystemCache "
+        "(one host only), or a table in the database (PostgreSQL: ours; SQLite: a file of "
+        "its own), which two hosts can share",
+    )
     options = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="lti-bench-"))
@@ -499,7 +513,8 @@ def main() -> None:
     peer_platform = platform_registration(sandbox_app, "canvas", peer_registered.client_id)
     ours = Target("ours", tool_url, platform_registration(sandbox_app, "canvas"), OUR_MARKER)
     peer = Target("peer", peer_url, peer_platform, PEER_MARKER)
-    peer_env = {**env, "PEER_TOOL_CONFIG": str(peer_config(root, peer_platform))}
+    peer_config_file = peer_config(root, peer_platform, options.peer_store, options.database_url)
+    peer_env = {**env, "PEER_TOOL_CONFIG": str(peer_config_file)}
     servers = [
         _gunicorn("lti_tool.wsgi:app", port, options, env),
         _gunicorn(
@@ -520,7 +535,8 @@ def main() -> None:
         print(
             f"gunicorn for both: {options.workers} workers x {options.threads} threads "
             f"(gthread); our database: "
-            f"{database_label(options.database_url)}; "
+            f"{database_label(options.database_url)}; the PEER's store: "
+            f"{'FileSystemCache' if options.peer_store == 'file' else 'a database table'}; "
             f"{os.cpu_count()} CPUs; {options.repeats} repeats per cell, ABBA order, "
             "medians shown"
         )

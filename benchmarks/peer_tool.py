@@ -20,7 +20,12 @@ tool's login answers with a plain redirect too.
 Configured from the environment (``launch.py`` sets it):
 
     PEER_TOOL_CONFIG   JSON file: {"tool_conf": <ToolConfDict dict>, "private_key_file": ...,
-                       "cache_dir": ..., "secret_key": ...}
+                       "cache_dir": ..., "secret_key": ..., "store": "file" | "database",
+                       "store_database_url": ...}
+
+With ``"store": "database"`` (``launch.py --peer-store database``) the state, nonce and
+launch data live in a database table instead of the FileSystemCache (``peer_store``): the
+store a pylti1p3 tool needs once a login and its launch can reach different hosts.
 
 Served by gunicorn as ``peer_tool:app`` with ``--pythonpath benchmarks``.
 """
@@ -60,6 +65,13 @@ PAGE = """<!doctype html>
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 
 
+def _sibling(name: str) -> str:
+    """``name`` in this folder, imported as gunicorn imports this module (``peer_tool``) or
+    as the tests do (``benchmarks.peer_tool``)."""
+    package = __name__.rpartition(".")[0]
+    return f"{package}.{name}" if package else name
+
+
 def _tool_conf(config: dict[str, Any]) -> ToolConfDict:
     conf = ToolConfDict(config["tool_conf"])
     private_key = Path(config["private_key_file"]).read_text()
@@ -81,7 +93,17 @@ def create_app(config: dict[str, Any]) -> Flask:
         # No pruning during a benchmark run: the directory lives as long as the run.
         CACHE_THRESHOLD=0,
     )
-    cache = Cache(app)
+    if config.get("store") == "database":
+        # State, nonce and launch data in a database table (peer_store); the platform's
+        # key set in each process's memory, as our tool keeps it.
+        app.config.update(
+            CACHE_TYPE=_sibling("peer_store.DatabaseCache"),
+            PEER_STORE_DATABASE_URL=config["store_database_url"],
+        )
+        cache = Cache(app)
+        key_cache = Cache(app, config={"CACHE_TYPE": "SimpleCache"})
+    else:
+        cache = key_cache = Cache(app)
     tool_conf = _tool_conf(config)
 
     def launch_data_storage() -> FlaskCacheDataStorage:
@@ -115,7 +137,7 @@ def create_app(config: dict[str, Any]) -> Flask:
         flask_request = FlaskRequest()
         storage = launch_data_storage()
         message_launch = FlaskMessageLaunch(flask_request, tool_conf, launch_data_storage=storage)
-        message_launch.set_public_key_caching(storage, cache_lifetime=7200)
+        message_launch.set_public_key_caching(FlaskCacheDataStorage(key_cache), cache_lifetime=7200)
         claims = message_launch.get_launch_data()  # validates, then stores the launch
         return render_template_string(
             PAGE,
