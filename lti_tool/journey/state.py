@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -23,7 +25,7 @@ from lti_tool.course import (
     Score,
     credit_unavailable,
 )
-from lti_tool.db import insert_for, insert_or_find
+from lti_tool.db import insert_if_absent, insert_or_find
 from lti_tool.journey import events
 from lti_tool.journey.errors import (
     ActivityNotChosen,
@@ -42,6 +44,7 @@ from lti_tool.models import (
 )
 
 PRETEST, POSTTEST = AttemptKind.PRETEST, AttemptKind.POSTTEST
+_placements = cast(Table, ParticipationPlacement.__table__)
 
 
 @dataclass(frozen=True)
@@ -193,10 +196,8 @@ def open_journey(session: Session, launch: LaunchContext, now: datetime) -> Jour
 def record_placement(session: Session, participation: Participation, resource_link_pk: int) -> bool:
     """Remember that the learner came through this placement; True the first time only
     (two tabs launching at once record it once)."""
-    inserted = session.execute(
-        insert_for(session)(ParticipationPlacement)
-        .values(participation_id=participation.id, resource_link_pk=resource_link_pk)
-        .on_conflict_do_nothing()
-        .returning(ParticipationPlacement.id)
-    ).scalar()
-    return inserted is not None
+    inserted = session.connection().execute(
+        insert_if_absent(session, _placements, _placements.c.id),
+        {"participation_id": participation.id, "resource_link_pk": resource_link_pk},
+    )
+    return inserted.scalar() is not None
