@@ -22,10 +22,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from lti_tool.catalog.cache import activity_for_version
+from lti_tool.catalog.version_rows import current_version
 from lti_tool.course import (
     Activity,
     ActivityInvalid,
@@ -244,21 +245,6 @@ def sign_off_version(
     )
     session.flush()
     return sign_off
-
-
-# Built once (a new learner's first launch runs it). The version's files, the activity's
-# whole content, are read only if its Activity is not built yet in this process.
-_CURRENT_VERSION = (
-    select(ActivityVersion)
-    .where(ActivityVersion.slug == bindparam("slug"), ActivityVersion.is_current.is_(True))
-    .order_by(ActivityVersion.id.desc())
-    .limit(1)
-    .options(defer(ActivityVersion.files))
-)
-
-
-def current_version(session: Session, slug: str) -> ActivityVersion | None:
-    return session.scalar(_CURRENT_VERSION, {"slug": slug})
 
 
 def current_versions(session: Session) -> list[ActivityVersion]:

@@ -15,11 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, FromClause, Table, bindparam, literal_column, select
+from sqlalchemy import ColumnElement, FromClause, Label, Table, bindparam, literal_column, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lti_tool.catalog.version_rows import (
+    SIGN_OFF_COLUMNS,
+    VERSION_COLUMNS,
+    labelled,
+    loaded_version,
+)
 from lti_tool.db import as_loaded
 from lti_tool.models import ActivitySignOff, ActivityVersion, Attempt, Participation
 
@@ -27,32 +33,20 @@ _participations, _versions, _sign_offs, _attempts = (
     cast(Table, model.__table__)
     for model in (Participation, ActivityVersion, ActivitySignOff, Attempt)
 )
-# Each part of a row: its model, its columns' label prefix, columns left out (the version's
+# Each part of a row: its columns, labelled with its prefix (the version's leave out its
 # files: the activity's whole content, read only when the process has not built it yet).
-_PARTS: tuple[tuple[type[Any], str, tuple[str, ...]], ...] = (
-    (Participation, "participation__", ()),
-    (ActivityVersion, "version__", ("files",)),
-    (ActivitySignOff, "sign_off__", ()),
-    (Attempt, "attempt__", ()),
-)
-
-
-def _labelled(model: type[Any], prefix: str, leave_out: tuple[str, ...]) -> list[Any]:
-    mapper = sa_inspect(model)
-    return [
-        column.label(prefix + mapper.get_property_by_column(column).key)
-        for column in mapper.local_table.columns
-        if column.name not in leave_out
-    ]
-
-
-COLUMNS = [column for part in _PARTS for column in _labelled(*part)]
+_PARTS: dict[str, list[Label[Any]]] = {
+    "participation__": labelled(Participation, "participation__"),
+    "version__": VERSION_COLUMNS,
+    "sign_off__": SIGN_OFF_COLUMNS,
+    "attempt__": labelled(Attempt, "attempt__"),
+}
+COLUMNS = [column for columns in _PARTS.values() for column in columns]
 # The rows of one participation come in attempt order (one row when it has none).
 ORDER_BY = _attempts.c.id
 # Each part's (label, attribute) pairs.
 _KEYS = {
-    prefix: [(c.name, c.name[len(prefix) :]) for c in COLUMNS if c.name.startswith(prefix)]
-    for _model, prefix, _out in _PARTS
+    prefix: [(c.name, c.name[len(prefix) :]) for c in columns] for prefix, columns in _PARTS.items()
 }
 
 
@@ -130,13 +124,7 @@ def _participation(session: Session, rows: Sequence[Any]) -> Participation | Non
         # A query would keep what the session holds (and its unflushed changes): so do we.
         return cast(Participation, held)
     participation = as_loaded(session, Participation, values)
-    version = as_loaded(session, ActivityVersion, _part(rows[0], "version__"))
-    if "sign_off" not in version.__dict__:
-        signed = _part(rows[0], "sign_off__")
-        sign_off = as_loaded(session, ActivitySignOff, signed) if signed["id"] else None
-        if sign_off is not None:
-            set_committed_value(sign_off, "activity_version", version)
-        set_committed_value(version, "sign_off", sign_off)
+    version = loaded_version(session, rows[0])
     attempts = []
     for row in rows:
         taken = _part(row, "attempt__")

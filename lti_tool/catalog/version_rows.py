@@ -1,0 +1,77 @@
+"""An activity version and its sign-off read as plain columns, and handed to the session as
+loaded rows (``db.as_loaded``, the relationship set as loaded).
+
+An ORM query with a joined eager load builds its row processors on every execution, which
+cost more than the read itself on a learner's first launch. The version's ``files`` (the
+activity's whole content) are left out: they are read on first use, only by a process that
+has not built the activity yet (``catalog.cache``). ``journey.participation_read`` reads
+the same columns with a learner's participation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from sqlalchemy import Label, Table, bindparam, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from lti_tool.db import as_loaded
+from lti_tool.models import ActivitySignOff, ActivityVersion
+
+_versions, _sign_offs = (
+    cast(Table, model.__table__) for model in (ActivityVersion, ActivitySignOff)
+)
+
+
+def labelled(model: type[Any], prefix: str, leave_out: tuple[str, ...] = ()) -> list[Label[Any]]:
+    """The model's columns labelled ``prefix`` + attribute name."""
+    mapper = sa_inspect(model)
+    return [
+        column.label(prefix + mapper.get_property_by_column(column).key)
+        for column in mapper.local_table.columns
+        if column.name not in leave_out
+    ]
+
+
+VERSION_COLUMNS = labelled(ActivityVersion, "version__", ("files",))
+SIGN_OFF_COLUMNS = labelled(ActivitySignOff, "sign_off__")
+
+
+def _values(row: Mapping[Any, Any], columns: list[Label[Any]]) -> dict[str, Any]:
+    return {column.name.partition("__")[2]: row[column.name] for column in columns}
+
+
+def loaded_version(session: Session, row: Mapping[Any, Any]) -> ActivityVersion:
+    """The version (and its sign-off, or None) in ``row``'s labelled columns, in ``session``
+    as a query would leave it. A version the session holds already is returned as it is."""
+    version = as_loaded(session, ActivityVersion, _values(row, VERSION_COLUMNS))
+    if "sign_off" not in version.__dict__:
+        signed = _values(row, SIGN_OFF_COLUMNS)
+        sign_off = as_loaded(session, ActivitySignOff, signed) if signed["id"] is not None else None
+        if sign_off is not None:
+            set_committed_value(sign_off, "activity_version", version)
+        set_committed_value(version, "sign_off", sign_off)
+    return version
+
+
+# Built once (a new learner's first launch runs it).
+_CURRENT_VERSION = (
+    select(*VERSION_COLUMNS, *SIGN_OFF_COLUMNS)
+    .select_from(
+        _versions.outerjoin(_sign_offs, _sign_offs.c.activity_version_id == _versions.c.id)
+    )
+    .where(_versions.c.slug == bindparam("slug"), _versions.c.is_current.is_(True))
+    .order_by(_versions.c.id.desc())
+    .limit(1)
+)
+
+
+def current_version(session: Session, slug: str) -> ActivityVersion | None:
+    """The current version of activity ``slug`` with its sign-off, or None."""
+    if session.autoflush:
+        session.flush()  # as an ORM query would: a version just added is found (clean: free)
+    row = session.connection().execute(_CURRENT_VERSION, {"slug": slug}).first()
+    return loaded_version(session, row._mapping) if row is not None else None
