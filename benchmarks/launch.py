@@ -22,6 +22,12 @@ c=16 most launches of the first repeat were a new learner's). With --learners 0 
 is a new learner's first, which costs our tool its user, participation and placement rows
 (the PEER tool stores nothing either way).
 
+The PEER's store (--peer-store): ``file``, a FileSystemCache on the host's disk, serves one
+host only (a login and its launch must reach the same host); ``database`` keeps state,
+nonce and launch data in a table of the database (``peer_store``): PostgreSQL at
+--database-url, as a production topology of two hosts shares it, or a SQLite file of its
+own. Our tool keeps its used states in its database either way.
+
 For each concurrency the PEER and our tool are run --repeats times in ABBA order (peer, ours,
 ours, peer, ...) so drift hits both equally, by one pool of client processes started before
 the first run; the figures printed are medians over the repeats: launches per second and
@@ -32,6 +38,7 @@ minute to minute, the pairs are the steadier estimate).
 
     .venv/bin/python benchmarks/launch.py [--concurrency 1 4 16] [--launches 1000]
         [--repeats 5] [--workers 4] [--threads 2] [--database-url postgresql+psycopg://...]
+        [--learners 50] [--peer-store file|database]
 
 Where the time goes inside our tool: ``benchmarks/launch_profile.py``.
 """
