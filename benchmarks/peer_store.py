@@ -27,6 +27,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -66,13 +67,18 @@ class DatabaseCache(BaseCache):
             # Every gunicorn worker creates it as it starts: one of them won.
             if not inspect(self._engine).has_table(_entries.name):
                 raise
+        # Each statement built once: built per call, it cost the peer more than running it.
         insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
-        self._upsert = insert(_entries)
-        self._upsert = self._upsert.on_conflict_do_update(
+        upsert = insert(_entries)
+        self._upsert = upsert.on_conflict_do_update(
             index_elements=[_entries.c.key],
-            set_={"value": self._upsert.excluded.value, "expires": self._upsert.excluded.expires},
+            set_={"value": upsert.excluded.value, "expires": upsert.excluded.expires},
         )
         self._add = insert(_entries).on_conflict_do_nothing(index_elements=[_entries.c.key])
+        self._read = select(_entries.c.value, _entries.c.expires).where(
+            _entries.c.key == bindparam("key")
+        )
+        self._delete = delete(_entries).where(_entries.c.key == bindparam("key"))
 
     @classmethod
     def factory(
@@ -86,9 +92,7 @@ class DatabaseCache(BaseCache):
 
     def get(self, key: str) -> Any:
         with self._engine.connect() as connection:
-            row = connection.execute(
-                select(_entries.c.value, _entries.c.expires).where(_entries.c.key == key)
-            ).first()
+            row = connection.execute(self._read, {"key": key}).first()
         if row is None or (row.expires and row.expires < time.time()):
             return None
         return pickle.loads(row.value)  # noqa: S301 - values this process pickled
@@ -106,7 +110,7 @@ class DatabaseCache(BaseCache):
 
     def delete(self, key: str) -> bool:
         with self._engine.connect() as connection:
-            return connection.execute(delete(_entries).where(_entries.c.key == key)).rowcount == 1
+            return connection.execute(self._delete, {"key": key}).rowcount == 1
 
     def has(self, key: str) -> bool:
         return self.get(key) is not None

@@ -36,20 +36,27 @@ def labelled(model: type[Any], prefix: str, leave_out: tuple[str, ...] = ()) -> 
     ]
 
 
+def keys_of(columns: list[Label[Any]]) -> list[tuple[str, str]]:
+    """Each labelled column's (label, attribute name), worked out once."""
+    return [(column.name, column.name.partition("__")[2]) for column in columns]
+
+
+def values_of(row: Mapping[Any, Any], keys: list[tuple[str, str]]) -> dict[str, Any]:
+    """One part of a joined row, by attribute name (``keys``: from ``keys_of``)."""
+    return {attribute: row[label] for label, attribute in keys}
+
+
 VERSION_COLUMNS = labelled(ActivityVersion, "version__", ("files",))
 SIGN_OFF_COLUMNS = labelled(ActivitySignOff, "sign_off__")
-
-
-def _values(row: Mapping[Any, Any], columns: list[Label[Any]]) -> dict[str, Any]:
-    return {column.name.partition("__")[2]: row[column.name] for column in columns}
+_VERSION_KEYS, _SIGN_OFF_KEYS = keys_of(VERSION_COLUMNS), keys_of(SIGN_OFF_COLUMNS)
 
 
 def loaded_version(session: Session, row: Mapping[Any, Any]) -> ActivityVersion:
     """The version (and its sign-off, or None) in ``row``'s labelled columns, in ``session``
     as a query would leave it. A version the session holds already is returned as it is."""
-    version = as_loaded(session, ActivityVersion, _values(row, VERSION_COLUMNS))
+    version = as_loaded(session, ActivityVersion, values_of(row, _VERSION_KEYS))
     if "sign_off" not in version.__dict__:
-        signed = _values(row, SIGN_OFF_COLUMNS)
+        signed = values_of(row, _SIGN_OFF_KEYS)
         sign_off = as_loaded(session, ActivitySignOff, signed) if signed["id"] is not None else None
         if sign_off is not None:
             set_committed_value(sign_off, "activity_version", version)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, FromClause, Label, Table, bindparam, literal_column, select
+from sqlalchemy import ColumnElement, FromClause, Table, bindparam, literal_column, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,8 +23,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from lti_tool.catalog.version_rows import (
     SIGN_OFF_COLUMNS,
     VERSION_COLUMNS,
+    keys_of,
     labelled,
     loaded_version,
+    values_of,
 )
 from lti_tool.db import as_loaded
 from lti_tool.models import ActivitySignOff, ActivityVersion, Attempt, Participation
@@ -33,21 +35,14 @@ _participations, _versions, _sign_offs, _attempts = (
     cast(Table, model.__table__)
     for model in (Participation, ActivityVersion, ActivitySignOff, Attempt)
 )
-# Each part of a row: its columns, labelled with its prefix (the version's leave out its
-# files: the activity's whole content, read only when the process has not built it yet).
-_PARTS: dict[str, list[Label[Any]]] = {
-    "participation__": labelled(Participation, "participation__"),
-    "version__": VERSION_COLUMNS,
-    "sign_off__": SIGN_OFF_COLUMNS,
-    "attempt__": labelled(Attempt, "attempt__"),
-}
-COLUMNS = [column for columns in _PARTS.values() for column in columns]
+# A row's columns, each labelled with its part's prefix (the version's leave out its files:
+# the activity's whole content, read only when the process has not built it yet).
+_PARTICIPATION_COLUMNS = labelled(Participation, "participation__")
+_ATTEMPT_COLUMNS = labelled(Attempt, "attempt__")
+COLUMNS = [*_PARTICIPATION_COLUMNS, *VERSION_COLUMNS, *SIGN_OFF_COLUMNS, *_ATTEMPT_COLUMNS]
+_PARTICIPATION_KEYS, _ATTEMPT_KEYS = keys_of(_PARTICIPATION_COLUMNS), keys_of(_ATTEMPT_COLUMNS)
 # The rows of one participation come in attempt order (one row when it has none).
 ORDER_BY = _attempts.c.id
-# Each part's (label, attribute) pairs.
-_KEYS = {
-    prefix: [(c.name, c.name[len(prefix) :]) for c in columns] for prefix, columns in _PARTS.items()
-}
 
 
 def joined_to(
@@ -109,14 +104,10 @@ def find_participation(session: Session, user_id: int, slug: str) -> Participati
     return _participation(session, rows)
 
 
-def _part(row: Any, prefix: str) -> dict[str, Any]:
-    return {key: row[label] for label, key in _KEYS[prefix]}
-
-
 def _participation(session: Session, rows: Sequence[Any]) -> Participation | None:
     if not rows or rows[0]["participation__id"] is None:
         return None
-    values = _part(rows[0], "participation__")
+    values = values_of(rows[0], _PARTICIPATION_KEYS)
     held = session.identity_map.get(
         _PARTICIPATION_MAPPER.identity_key_from_primary_key((values["id"],))
     )
@@ -127,7 +118,7 @@ def _participation(session: Session, rows: Sequence[Any]) -> Participation | Non
     version = loaded_version(session, rows[0])
     attempts = []
     for row in rows:
-        taken = _part(row, "attempt__")
+        taken = values_of(row, _ATTEMPT_KEYS)
         if taken["id"] is not None:
             attempt = as_loaded(session, Attempt, taken)
             set_committed_value(attempt, "participation", participation)
