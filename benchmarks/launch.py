@@ -38,7 +38,11 @@ minute to minute, the pairs are the steadier estimate).
 
     .venv/bin/python benchmarks/launch.py [--concurrency 1 4 16] [--launches 1000]
         [--repeats 5] [--workers 4] [--threads 2] [--database-url postgresql+psycopg://...]
-        [--learners 50] [--peer-store file|database]
+        [--learners 50] [--peer-store file|database] [--our-page activity|small]
+
+With --our-page small our launch lands on a small page like the PEER's instead of the
+activity's overview (``ours_small_page.py``; everything else of the launch unchanged): what
+our launch costs without its first page, the overview's cost being the difference.
 
 Where the time goes inside our tool: ``benchmarks/launch_profile.py``.
 """
@@ -80,6 +84,7 @@ REDIRECTS = (301, 302, 303, 307, 308)
 # Text of the first page each tool shows after a launch (the activity's title for ours).
 OUR_MARKER = b"Breaking the hold"
 PEER_MARKER = b"PEER tool: launch validated"
+OUR_SMALL_PAGE_MARKER = b"OUR tool: launch validated"  # --our-page small
 
 
 @dataclass(frozen=True)
@@ -505,6 +510,13 @@ def main() -> None:
         "(one host only), or a table in the database (PostgreSQL: ours; SQLite: a file of "
         "its own), which two hosts can share",
     )
+    parser.add_argument(
+        "--our-page",
+        choices=["activity", "small"],
+        default="activity",
+        help="the first page our launch lands on: the activity's overview, or a small page "
+        "like the PEER's (benchmarks/ours_small_page.py: what our launch costs without it)",
+    )
     options = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="lti-bench-"))
@@ -518,12 +530,21 @@ def main() -> None:
         sandbox_app, "canvas", tool_base_url=peer_url, name="PEER tool", primary=False
     )
     peer_platform = platform_registration(sandbox_app, "canvas", peer_registered.client_id)
-    ours = Target("ours", tool_url, platform_registration(sandbox_app, "canvas"), OUR_MARKER)
+    our_marker = OUR_MARKER if options.our_page == "activity" else OUR_SMALL_PAGE_MARKER
+    ours = Target("ours", tool_url, platform_registration(sandbox_app, "canvas"), our_marker)
     peer = Target("peer", peer_url, peer_platform, PEER_MARKER)
     peer_config_file = peer_config(root, peer_platform, options.peer_store, options.database_url)
     peer_env = {**env, "PEER_TOOL_CONFIG": str(peer_config_file)}
     servers = [
-        _gunicorn("lti_tool.wsgi:app", port, options, env),
+        _gunicorn("lti_tool.wsgi:app", port, options, env)
+        if options.our_page == "activity"
+        else _gunicorn(
+            "ours_small_page:small_page_app()",
+            port,
+            options,
+            env,
+            ["--pythonpath", str(ROOT / "benchmarks")],
+        ),
         _gunicorn(
             "peer_tool:app",
             peer_port,
@@ -544,6 +565,8 @@ def main() -> None:
             f"(gthread); our database: "
             f"{database_label(options.database_url)}; the PEER's store: "
             f"{'FileSystemCache' if options.peer_store == 'file' else 'a database table'}; "
+            f"our first page: "
+            f"{'the activity overview' if options.our_page == 'activity' else 'a small one'}; "
             f"{os.cpu_count()} CPUs; {options.repeats} repeats per cell, ABBA order, "
             "medians shown"
         )

@@ -14,6 +14,10 @@ Two choices differ from the example, both so the comparison is fair, not flatter
 * the platform's key set is cached (pylti1p3's ``set_public_key_caching``), as our tool
   caches it, so neither tool fetches the JWKS on every launch.
 
+Its page is compiled once, as Flask keeps a compiled template file (the example renders
+files); compiling it on every launch, as ``render_template_string`` does, cost the PEER about
+0.85 ms a launch and flattered our tool in every ratio measured before 2026-12-06.
+
 The cookie check page (``enable_check_cookies``) is not used: it needs JavaScript and our
 tool's login answers with a plain redirect too.
 
@@ -37,7 +41,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template_string
+from flask import Flask, Response, jsonify, render_template
 from flask_caching import Cache
 from pylti1p3.contrib.flask import (
     FlaskCacheDataStorage,
@@ -85,6 +89,9 @@ def _tool_conf(config: dict[str, Any]) -> ToolConfDict:
 
 def create_app(config: dict[str, Any]) -> Flask:
     app = Flask("peer-tool")
+    # Compiled once, as Flask compiles and keeps a template file (pylti1p3's example renders
+    # files): render_template_string would compile it on every launch (about 0.85 ms).
+    page = app.jinja_env.from_string(PAGE)
     app.config.from_mapping(
         SECRET_KEY=config["secret_key"],
         CACHE_TYPE="FileSystemCache",
@@ -139,8 +146,8 @@ def create_app(config: dict[str, Any]) -> Flask:
         message_launch = FlaskMessageLaunch(flask_request, tool_conf, launch_data_storage=storage)
         message_launch.set_public_key_caching(FlaskCacheDataStorage(key_cache), cache_lifetime=7200)
         claims = message_launch.get_launch_data()  # validates, then stores the launch
-        return render_template_string(
-            PAGE,
+        return render_template(
+            page,
             marker=MARKER,
             name=claims.get("name", ""),
             link_title=claims.get(CLAIM + "resource_link", {}).get("title", ""),
