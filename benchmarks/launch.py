@@ -530,21 +530,16 @@ def main() -> None:
         sandbox_app, "canvas", tool_base_url=peer_url, name="PEER tool", primary=False
     )
     peer_platform = platform_registration(sandbox_app, "canvas", peer_registered.client_id)
-    our_marker = OUR_MARKER if options.our_page == "activity" else OUR_SMALL_PAGE_MARKER
+    if options.our_page == "activity":
+        our_app, our_marker = "lti_tool.wsgi:app", OUR_MARKER
+    else:
+        our_app, our_marker = "benchmarks.ours_small_page:small_page_app()", OUR_SMALL_PAGE_MARKER
     ours = Target("ours", tool_url, platform_registration(sandbox_app, "canvas"), our_marker)
     peer = Target("peer", peer_url, peer_platform, PEER_MARKER)
     peer_config_file = peer_config(root, peer_platform, options.peer_store, options.database_url)
     peer_env = {**env, "PEER_TOOL_CONFIG": str(peer_config_file)}
     servers = [
-        _gunicorn("lti_tool.wsgi:app", port, options, env)
-        if options.our_page == "activity"
-        else _gunicorn(
-            "ours_small_page:small_page_app()",
-            port,
-            options,
-            env,
-            ["--pythonpath", str(ROOT / "benchmarks")],
-        ),
+        _gunicorn(our_app, port, options, env),
         _gunicorn(
             "peer_tool:app",
             peer_port,

@@ -8,16 +8,16 @@ see before the content: about 28 KB) it is the PEER tool's small page, filled fr
 launch. Against the PEER this shows what our launch costs without its first page; against
 ``--our-page activity``, what that page costs. Never served to learners.
 
-    gunicorn --pythonpath benchmarks 'ours_small_page:small_page_app()'
+    gunicorn 'benchmarks.ours_small_page:small_page_app()'   (from the repository's root)
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 
 from flask import Flask, render_template
 
+from benchmarks.peer_tool import PAGE
 from lti_tool.launch.pages import current_launch
 
 MARKER = "OUR tool: launch validated"
@@ -25,16 +25,10 @@ MARKER = "OUR tool: launch validated"
 LANDING_ENDPOINT = "journey.overview"
 
 
-def _sibling(name: str) -> str:
-    """``name`` in this folder, imported as gunicorn imports this module or as the tests do."""
-    package = __name__.rpartition(".")[0]
-    return f"{package}.{name}" if package else name
-
-
 def land_on_small_page(app: Flask) -> Callable[[], None]:
     """Make ``app``'s launches land on the small page; returns what puts the overview back."""
     # Compiled once, as the PEER compiles it.
-    page = app.jinja_env.from_string(importlib.import_module(_sibling("peer_tool")).PAGE)
+    page = app.jinja_env.from_string(PAGE)
 
     def small_first_page() -> str:
         # Only what the launch handed over to its page is read: no query.

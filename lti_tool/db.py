@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from typing import Annotated, Any, TypeVar, cast
@@ -18,6 +18,7 @@ from sqlalchemy import (
     JSON,
     DateTime,
     Engine,
+    Label,
     MetaData,
     Row,
     Select,
@@ -179,7 +180,7 @@ def find_or_create(
     query = select(model).filter_by(**natural_key)
     found = session.scalar(query)
     if found is None:
-        _insert_if_absent(session, _table_of(model), {**natural_key, **(defaults or {})})
+        _insert_if_absent(session, table_of(model), {**natural_key, **(defaults or {})})
         found = session.scalar(query)
         assert found is not None, f"{model.__name__} {natural_key} vanished after its insert"
     return found
@@ -222,7 +223,7 @@ def insert_or_find(
     """:func:`find_or_create` for a row just read as absent: inserted in one statement
     (``INSERT … ON CONFLICT DO NOTHING RETURNING``); when another request inserted it
     first, its row is read. True when this call inserted it."""
-    table = _table_of(model)
+    table = table_of(model)
     statement = insert_if_absent(session, table, *table.columns)
     inserted = session.connection().execute(statement, {**natural_key, **defaults}).first()
     if inserted is not None:
@@ -250,7 +251,8 @@ def _insert_if_absent(session: Session, table: Table, values: dict[str, Any]) ->
     session.connection().execute(insert_if_absent(session, table), values)
 
 
-def _table_of(model: type[Any]) -> Table:
+def table_of(model: type[Any]) -> Table:
+    """The model's table (typed as one: ``__table__`` is typed as a FromClause)."""
     return cast(Table, model.__table__)
 
 
@@ -258,7 +260,25 @@ def _table_of(model: type[Any]) -> Table:
 def _attribute_names(model: type[Any]) -> tuple[str, ...]:
     """The model's attribute names, in its table's column order."""
     mapper = sa_inspect(model)
-    return tuple(mapper.get_property_by_column(column).key for column in _table_of(model).columns)
+    return tuple(mapper.get_property_by_column(column).key for column in table_of(model).columns)
+
+
+def labelled(model: type[Base], prefix: str, leave_out: tuple[str, ...] = ()) -> list[Label[Any]]:
+    """The model's columns labelled ``prefix`` + attribute name, to read several models in
+    one joined row (``prefix`` ends in ``__``; columns named in ``leave_out`` are left out)."""
+    columns = zip(table_of(model).columns, _attribute_names(model), strict=True)
+    return [column.label(prefix + name) for column, name in columns if column.name not in leave_out]
+
+
+def keys_of(columns: list[Label[Any]]) -> list[tuple[str, str]]:
+    """Each labelled column's (label, attribute name), worked out once."""
+    return [(column.name, column.name.partition("__")[2]) for column in columns]
+
+
+def values_of(row: Mapping[Any, Any], keys: list[tuple[str, str]]) -> dict[str, Any]:
+    """One model's part of a joined row, by attribute name (``keys``: from ``keys_of``), as
+    ``as_loaded`` takes it."""
+    return {attribute: row[label] for label, attribute in keys}
 
 
 def as_loaded(session: Session, model: type[_Row], values: dict[str, Any]) -> _Row:

@@ -11,40 +11,16 @@ the same columns with a learner's participation.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Label, Table, bindparam, select
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from lti_tool.db import as_loaded
+from lti_tool.db import as_loaded, keys_of, labelled, table_of, values_of
 from lti_tool.models import ActivitySignOff, ActivityVersion
 
-_versions, _sign_offs = (
-    cast(Table, model.__table__) for model in (ActivityVersion, ActivitySignOff)
-)
-
-
-def labelled(model: type[Any], prefix: str, leave_out: tuple[str, ...] = ()) -> list[Label[Any]]:
-    """The model's columns labelled ``prefix`` + attribute name."""
-    mapper = sa_inspect(model)
-    return [
-        column.label(prefix + mapper.get_property_by_column(column).key)
-        for column in mapper.local_table.columns
-        if column.name not in leave_out
-    ]
-
-
-def keys_of(columns: list[Label[Any]]) -> list[tuple[str, str]]:
-    """Each labelled column's (label, attribute name), worked out once."""
-    return [(column.name, column.name.partition("__")[2]) for column in columns]
-
-
-def values_of(row: Mapping[Any, Any], keys: list[tuple[str, str]]) -> dict[str, Any]:
-    """One part of a joined row, by attribute name (``keys``: from ``keys_of``)."""
-    return {attribute: row[label] for label, attribute in keys}
-
+_versions, _sign_offs = table_of(ActivityVersion), table_of(ActivitySignOff)
 
 VERSION_COLUMNS = labelled(ActivityVersion, "version__", ("files",))
 SIGN_OFF_COLUMNS = labelled(ActivitySignOff, "sign_off__")

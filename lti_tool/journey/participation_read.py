@@ -20,15 +20,8 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from lti_tool.catalog.version_rows import (
-    SIGN_OFF_COLUMNS,
-    VERSION_COLUMNS,
-    keys_of,
-    labelled,
-    loaded_version,
-    values_of,
-)
-from lti_tool.db import as_loaded
+from lti_tool.catalog.version_rows import SIGN_OFF_COLUMNS, VERSION_COLUMNS, loaded_version
+from lti_tool.db import as_loaded, keys_of, labelled, values_of
 from lti_tool.models import ActivitySignOff, ActivityVersion, Attempt, Participation
 
 _participations, _versions, _sign_offs, _attempts = (

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Table
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -25,7 +23,7 @@ from lti_tool.course import (
     Score,
     credit_unavailable,
 )
-from lti_tool.db import insert_if_absent, insert_or_find
+from lti_tool.db import insert_if_absent, insert_or_find, table_of
 from lti_tool.journey import events
 from lti_tool.journey.errors import (
     ActivityNotChosen,
@@ -44,7 +42,7 @@ from lti_tool.models import (
 )
 
 PRETEST, POSTTEST = AttemptKind.PRETEST, AttemptKind.POSTTEST
-_placements = cast(Table, ParticipationPlacement.__table__)
+_placements = table_of(ParticipationPlacement)
 
 
 @dataclass(frozen=True)
